@@ -1,0 +1,208 @@
+// Persistent container records: <root>/<id>/config.json (ID, Name, Created, Config) and
+// state.json, both written atomically. Keeps names unique (with reservation, so two concurrent
+// creates cannot take the same name) and resolves references the way Docker does.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { removeTree, writeJsonAtomic } from '../storage/atomic.js';
+import { ConflictError, InvalidParameterError, NotFoundError } from './errors.js';
+import { findByPrefix, isFullId, newId } from './ids.js';
+import { generateUniqueName, normalizeContainerName } from './names.js';
+
+export interface ContainerRecord<C, S> {
+  readonly id: string;
+  /** Without Docker's leading '/'. */
+  name: string;
+  /** RFC 3339 creation time. */
+  readonly created: string;
+  config: C;
+  state: S;
+}
+
+interface ConfigFile<C> { ID: string; Name: string; Created: string; Config: C }
+
+export interface LoadReport {
+  loaded: number;
+  /** Directories that could not be loaded (left on disk for inspection). */
+  skipped: { id: string; reason: string }[];
+}
+
+const CONFIG = 'config.json';
+const STATE = 'state.json';
+
+export class ContainerStore<C, S> {
+  private readonly byId = new Map<string, ContainerRecord<C, S>>();
+  /** name -> owning container ID (includes reservations of containers being created). */
+  private readonly names = new Map<string, string>();
+  /** Per-container write chain: writes to one container's files happen in call order. */
+  private readonly writes = new Map<string, Promise<unknown>>();
+
+  /** `root` is the containers directory, normally <data-root>/containers. */
+  constructor(readonly root: string) {}
+
+  dirOf(id: string): string {
+    return path.join(this.root, id);
+  }
+
+  /** Reads every container directory. Broken ones are reported, not deleted. */
+  async load(): Promise<LoadReport> {
+    await fs.mkdir(this.root, { recursive: true, mode: 0o710 });
+    const report: LoadReport = { loaded: 0, skipped: [] };
+    for (const id of (await fs.readdir(this.root)).sort()) {
+      if (!isFullId(id)) continue;
+      try {
+        const dir = this.dirOf(id);
+        await removeTempFiles(dir);
+        const cfg = JSON.parse(await fs.readFile(path.join(dir, CONFIG), 'utf8')) as ConfigFile<C>;
+        const state = JSON.parse(await fs.readFile(path.join(dir, STATE), 'utf8')) as S;
+        if (cfg.ID !== id) throw new Error(`config.json names ID ${cfg.ID}`);
+        const owner = this.names.get(cfg.Name);
+        if (owner !== undefined) throw new Error(`name "${cfg.Name}" already used by ${owner}`);
+        this.byId.set(id, { id, name: cfg.Name, created: cfg.Created, config: cfg.Config, state });
+        this.names.set(cfg.Name, id);
+        report.loaded++;
+      } catch (err) {
+        report.skipped.push({ id, reason: (err as Error).message });
+      }
+    }
+    return report;
+  }
+
+  list(): ContainerRecord<C, S>[] {
+    return [...this.byId.values()];
+  }
+
+  get size(): number {
+    return this.byId.size;
+  }
+
+  /** By full ID, then name (with or without '/'), then unique ID prefix; undefined if none. */
+  find(ref: string): ContainerRecord<C, S> | undefined {
+    if (ref === '') throw new InvalidParameterError('invalid name or ID supplied: ""');
+    const byId = this.byId.get(ref);
+    if (byId) return byId;
+    const nameOwner = this.names.get(ref.startsWith('/') ? ref.slice(1) : ref);
+    const byName = nameOwner === undefined ? undefined : this.byId.get(nameOwner);
+    if (byName) return byName;
+    return findByPrefix(this.byId, ref);
+  }
+
+  /** Like find, but a missing container is Docker's 404 "No such container: ref". */
+  resolve(ref: string): ContainerRecord<C, S> {
+    const rec = this.find(ref);
+    if (!rec) throw new NotFoundError(`No such container: ${ref}`);
+    return rec;
+  }
+
+  isNameTaken(name: string): boolean {
+    return this.names.has(name.startsWith('/') ? name.slice(1) : name);
+  }
+
+  /** Claims `name` for container `id`; ConflictError with Docker's message when taken. */
+  reserveName(name: string, id: string): void {
+    const owner = this.names.get(name);
+    if (owner !== undefined && owner !== id) {
+      throw new ConflictError(`Conflict. The container name "/${name}" is already in use by container "${owner}". You have to remove (or rename) that container to be able to reuse that name.`);
+    }
+    this.names.set(name, id);
+  }
+
+  releaseName(name: string, id: string): void {
+    if (this.names.get(name) === id) this.names.delete(name);
+  }
+
+  /**
+   * Creates the container directory and files. `name` is validated (or generated when absent)
+   * and reserved before anything touches the disk; on failure nothing is left behind.
+   */
+  async create(init: { id?: string; name?: string; config: C; state: S; created?: Date }): Promise<ContainerRecord<C, S>> {
+    const id = init.id ?? newId();
+    if (!isFullId(id)) throw new InvalidParameterError(`invalid container ID: ${id}`);
+    if (this.byId.has(id)) throw new ConflictError(`container ${id} already exists`);
+    const name = init.name ? normalizeContainerName(init.name) : generateUniqueName((n) => this.names.has(n));
+    this.reserveName(name, id);
+    const rec: ContainerRecord<C, S> = {
+      id, name, created: (init.created ?? new Date()).toISOString(), config: init.config, state: init.state,
+    };
+    const dir = this.dirOf(id);
+    try {
+      await fs.mkdir(dir, { recursive: false, mode: 0o710 });
+      // state first: config.json is the commit point that load() requires.
+      await writeJsonAtomic(path.join(dir, STATE), rec.state, 0o600);
+      await writeJsonAtomic(path.join(dir, CONFIG), configFile(rec), 0o600);
+    } catch (err) {
+      this.releaseName(name, id);
+      await removeTree(dir).catch(() => {});
+      throw err;
+    }
+    this.byId.set(id, rec);
+    return rec;
+  }
+
+  /** Replaces and persists the state of container `id`. */
+  async saveState(id: string, state: S): Promise<void> {
+    const rec = this.mustGet(id);
+    rec.state = state;
+    await this.serialize(id, () => writeJsonAtomic(path.join(this.dirOf(id), STATE), state, 0o600));
+  }
+
+  /** Replaces and persists the config of container `id`. */
+  async saveConfig(id: string, config: C): Promise<void> {
+    const rec = this.mustGet(id);
+    rec.config = config;
+    await this.serialize(id, () => writeJsonAtomic(path.join(this.dirOf(id), CONFIG), configFile(rec), 0o600));
+  }
+
+  /** Renames container `id`; the old name is free once the new one is on disk. */
+  async rename(id: string, newName: string): Promise<{ oldName: string; newName: string }> {
+    const rec = this.mustGet(id);
+    const name = normalizeContainerName(newName);
+    const oldName = rec.name;
+    if (name === oldName) throw new InvalidParameterError('Renaming a container with the same name as its current name');
+    this.reserveName(name, id);
+    rec.name = name;
+    try {
+      await this.serialize(id, () => writeJsonAtomic(path.join(this.dirOf(id), CONFIG), configFile(rec), 0o600));
+    } catch (err) {
+      rec.name = oldName;
+      this.releaseName(name, id);
+      throw err;
+    }
+    this.releaseName(oldName, id);
+    return { oldName, newName: name };
+  }
+
+  /** Deletes the container's directory and frees its name. */
+  async remove(id: string): Promise<void> {
+    const rec = this.mustGet(id);
+    await this.serialize(id, () => removeTree(this.dirOf(id)));
+    this.byId.delete(id);
+    this.releaseName(rec.name, id);
+    this.writes.delete(id);
+  }
+
+  private mustGet(id: string): ContainerRecord<C, S> {
+    const rec = this.byId.get(id);
+    if (!rec) throw new NotFoundError(`No such container: ${id}`);
+    return rec;
+  }
+
+  private serialize<T>(id: string, fn: () => Promise<T>): Promise<T> {
+    const prev = this.writes.get(id) ?? Promise.resolve();
+    const next = prev.then(fn, fn);
+    const settled = next.catch(() => {});
+    this.writes.set(id, settled);
+    void settled.then(() => { if (this.writes.get(id) === settled) this.writes.delete(id); });
+    return next;
+  }
+}
+
+function configFile<C>(rec: ContainerRecord<C, unknown>): ConfigFile<C> {
+  return { ID: rec.id, Name: rec.name, Created: rec.created, Config: rec.config };
+}
+
+/** Leftovers of writes interrupted by a crash (see writeFileAtomic's temp naming). */
+async function removeTempFiles(dir: string): Promise<void> {
+  for (const name of await fs.readdir(dir)) {
+    if (name.startsWith('.') && name.includes('.tmp-')) await fs.rm(path.join(dir, name), { force: true });
+  }
+}

@@ -1,0 +1,114 @@
+// The image database: one JSON file (images/repositories.json) holding references, image records
+// and per-layer sizes. One file means tagging and registering an image commit in one atomic rename.
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { writeJsonAtomic } from '../storage/index.js';
+
+export interface ImageRecord {
+  /** Manifest digest (in the content store) describing config + layer blobs. */
+  manifest: string;
+  /** Parent image ID (commit/build), if known. */
+  parent?: string;
+  /** ISO time of the last tag operation, Docker's Metadata.LastTagTime. */
+  lastTagTime?: string;
+  /** ISO time the image was added to this store. */
+  added: string;
+}
+
+export interface LayerRecord {
+  diffId: string;
+  /** Bytes of the unpacked layer (Docker's DiffSize). */
+  size: number;
+  /** Bytes of the uncompressed layer tar, when known (lets save stream decompressed layers). */
+  tarSize?: number;
+}
+
+export interface DbData {
+  /** Repository name -> full reference (repo:tag or repo@digest) -> image ID. */
+  Repositories: Record<string, Record<string, string>>;
+  Images: Record<string, ImageRecord>;
+  /** Chain ID -> layer facts. */
+  Layers: Record<string, LayerRecord>;
+}
+
+export class ImageDb {
+  private data: DbData = { Repositories: {}, Images: {}, Layers: {} };
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(readonly file: string) {}
+
+  async load(): Promise<void> {
+    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    let text: string;
+    try {
+      text = await fs.readFile(this.file, 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw err;
+    }
+    let parsed: DbData;
+    try {
+      parsed = JSON.parse(text) as DbData;
+    } catch (e) {
+      throw new Error(`image database ${this.file} is corrupt: ${(e as Error).message}`);
+    }
+    this.data = {
+      Repositories: parsed.Repositories ?? {},
+      Images: parsed.Images ?? {},
+      Layers: parsed.Layers ?? {},
+    };
+  }
+
+  /** Read-only view of the current state (do not mutate). */
+  get view(): Readonly<DbData> {
+    return this.data;
+  }
+
+  /**
+   * Runs `fn` on a copy of the data, one mutation at a time; the copy is written atomically and
+   * becomes the state only if `fn` succeeds. Returns what `fn` returns.
+   */
+  async update<T>(fn: (d: DbData) => T | Promise<T>): Promise<T> {
+    const run = async (): Promise<T> => {
+      const copy = structuredClone(this.data);
+      const result = await fn(copy);
+      await writeJsonAtomic(this.file, copy);
+      this.data = copy;
+      return result;
+    };
+    const p = this.queue.then(run, run);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Runs `fn` serialized with updates (no write). */
+  async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.queue.then(fn, fn);
+    this.queue = p.catch(() => undefined);
+    return p;
+  }
+}
+
+/** All references pointing at `id`, as stored (full names). */
+export function referencesOf(d: Readonly<DbData>, id: string): string[] {
+  const out: string[] = [];
+  for (const refs of Object.values(d.Repositories)) {
+    for (const [ref, target] of Object.entries(refs)) if (target === id) out.push(ref);
+  }
+  return out.sort();
+}
+
+export function setReference(d: DbData, repo: string, ref: string, id: string): string | undefined {
+  const repoRefs = (d.Repositories[repo] ??= {});
+  const old = repoRefs[ref];
+  repoRefs[ref] = id;
+  return old;
+}
+
+export function deleteReference(d: DbData, repo: string, ref: string): boolean {
+  const repoRefs = d.Repositories[repo];
+  if (!repoRefs || !(ref in repoRefs)) return false;
+  delete repoRefs[ref];
+  if (Object.keys(repoRefs).length === 0) delete d.Repositories[repo];
+  return true;
+}

@@ -1,0 +1,171 @@
+// Types shared by both cgroup drivers: the OCI `linux.resources` input, the stats output and the
+// Cgroup interface the runtime and engine program against.
+
+/** OCI runtime-spec v1.2 `linux.resources.devices[]` entry. */
+export interface LinuxDeviceCgroup {
+  allow: boolean;
+  /** 'a' (all), 'b' (block) or 'c' (char); absent means 'a'. */
+  type?: string;
+  /** -1 or absent means any. */
+  major?: number | null;
+  minor?: number | null;
+  /** Any combination of 'r', 'w', 'm'; absent means 'rwm'. */
+  access?: string;
+}
+
+export interface LinuxBlockIODevice { major: number; minor: number }
+export interface LinuxWeightDevice extends LinuxBlockIODevice { weight?: number; leafWeight?: number }
+export interface LinuxThrottleDevice extends LinuxBlockIODevice { rate: number }
+
+/** OCI runtime-spec v1.2 `linux.resources`. Fields the drivers ignore are listed as such. */
+export interface LinuxResources {
+  memory?: {
+    limit?: number;
+    reservation?: number;
+    /** memory + swap total, as in OCI (cgroup v1 memsw). */
+    swap?: number;
+    /** Ignored: kernel memory accounting is deprecated. */
+    kernel?: number;
+    /** Ignored. */
+    kernelTCP?: number;
+    swappiness?: number;
+    disableOOMKiller?: boolean;
+    useHierarchy?: boolean;
+    checkBeforeUpdate?: boolean;
+  };
+  cpu?: {
+    shares?: number;
+    quota?: number;
+    burst?: number;
+    period?: number;
+    /** Ignored (realtime scheduling is not supported). */
+    realtimeRuntime?: number;
+    /** Ignored. */
+    realtimePeriod?: number;
+    cpus?: string;
+    mems?: string;
+    /** Ignored. */
+    idle?: number;
+  };
+  pids?: { limit: number };
+  blockIO?: {
+    weight?: number;
+    leafWeight?: number;
+    weightDevice?: LinuxWeightDevice[];
+    throttleReadBpsDevice?: LinuxThrottleDevice[];
+    throttleWriteBpsDevice?: LinuxThrottleDevice[];
+    throttleReadIOPSDevice?: LinuxThrottleDevice[];
+    throttleWriteIOPSDevice?: LinuxThrottleDevice[];
+  };
+  devices?: LinuxDeviceCgroup[];
+  /** Ignored (no hugetlb limits yet). */
+  hugepageLimits?: { pageSize: string; limit: number }[];
+  /** cgroup v2 files written as-is (v2 only). */
+  unified?: Record<string, string>;
+  /** Ignored. */
+  network?: unknown;
+  /** Ignored. */
+  rdma?: unknown;
+}
+
+export type CgroupVersion = 'v1' | 'v2';
+
+/** One blkio/io counter, shaped like Docker's BlkioStatEntry. */
+export interface BlkioEntry { major: number; minor: number; op: string; value: number }
+
+/**
+ * Raw numbers in the units Docker's stats JSON uses (bytes, nanoseconds). Fields a cgroup
+ * version does not provide are undefined (e.g. per-cpu usage and max usage on v2).
+ */
+export interface CgroupStats {
+  version: CgroupVersion;
+  memory: {
+    usage: number;
+    maxUsage?: number;
+    /** undefined when unlimited. */
+    limit?: number;
+    failcnt?: number;
+    oomKills: number;
+    /** v1: memory.oom_control under_oom; v2: undefined. */
+    underOom?: boolean;
+    swapUsage?: number;
+    /** memory.stat as a key -> value map. */
+    stat: Record<string, number>;
+  };
+  cpu: {
+    /** Nanoseconds. */
+    totalUsage: number;
+    perCpuUsage?: number[];
+    userUsage: number;
+    systemUsage: number;
+    throttling: { periods: number; throttledPeriods: number; throttledTime: number };
+  };
+  pids: { current: number; limit?: number };
+  blkio: {
+    /** Docker: io_service_bytes_recursive. */
+    ioServiceBytes: BlkioEntry[];
+    /** Docker: io_serviced_recursive. */
+    ioServiced: BlkioEntry[];
+  };
+}
+
+/** Loads a BPF_PROG_TYPE_CGROUP_DEVICE program (raw struct bpf_insn array) on a cgroup v2 dir. */
+export type DeviceProgramLoader = (cgroupDir: string, insns: Uint8Array) => void;
+
+export interface CgroupOptions {
+  /** Mount root of the cgroup filesystems; default /sys/fs/cgroup. Tests point this at a fake tree. */
+  root?: string;
+  /** Force a driver instead of detecting it from `root`. */
+  version?: CgroupVersion;
+  /** Needed on cgroup v2 when resources.devices is given. */
+  deviceLoader?: DeviceProgramLoader;
+}
+
+export interface Cgroup {
+  readonly version: CgroupVersion;
+  /** Normalized path relative to each hierarchy root, e.g. "wharf/abc". */
+  readonly path: string;
+  /** Absolute directories this cgroup lives in (one per v1 hierarchy, or one on v2). */
+  dirs(): string[];
+  /** Create every directory and apply `resources`; on error removes what it created and throws. */
+  create(resources?: LinuxResources): void;
+  /** Move a process into the cgroup in every hierarchy. */
+  join(pid: number): void;
+  /** Change limits of a live cgroup. */
+  update(resources: LinuxResources): void;
+  freeze(): void;
+  thaw(): void;
+  state(): 'frozen' | 'thawed';
+  /** Process ids in the cgroup and its descendants. */
+  pids(): number[];
+  stats(): CgroupStats;
+  oomKillCount(): number;
+  /** Signal every process (frozen first so none can fork away). */
+  killAll(signal?: NodeJS.Signals | number): void;
+  /** Kill remaining processes and remove every directory (and empty parents we own). Idempotent. */
+  destroy(): void;
+  exists(): boolean;
+}
+
+export interface CgroupInfo {
+  version: CgroupVersion;
+  driver: 'cgroupfs';
+  /** Controllers wharf can use (v1: mounted hierarchies; v2: root cgroup.controllers). */
+  controllers: string[];
+  /** v1 only: a cgroup2 mount exists beside the v1 hierarchies. */
+  hybrid: boolean;
+  /** Feature flags as `docker info` reports them. */
+  features: {
+    memoryLimit: boolean;
+    swapLimit: boolean;
+    oomKillDisable: boolean;
+    cpuCfsQuota: boolean;
+    cpuCfsPeriod: boolean;
+    cpuShares: boolean;
+    cpuSet: boolean;
+    pidsLimit: boolean;
+    blkioWeight: boolean;
+    blkioDeviceThrottle: boolean;
+    freezer: boolean;
+  };
+}

@@ -1,0 +1,154 @@
+// Runs a plan with native/wharf-exec and exposes the container's lifecycle as promises.
+import { spawn, type StdioNull, type StdioPipe } from 'node:child_process';
+import type { Duplex, Readable, Writable } from 'node:stream';
+import type { ChildOp, ExecutorPlan } from '../ops.js';
+import { encodeContinue, encodePlan, encodeResize, encodeStart } from './encode.js';
+import { ExecutorError, errnoName } from './errors.js';
+import { executorPath } from './path.js';
+import { parseMessage, type ExecutorMessage } from './protocol.js';
+import { signalName, type ExitStatus } from './status.js';
+
+export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number;
+
+export interface SpawnExecutorOptions {
+  /** stdio of the executor (inherited by the container unless a pty is relayed). Default 'inherit',
+   *  or pipes when `terminal` is set. */
+  stdio?: StdioSpec | [StdioSpec, StdioSpec, StdioSpec];
+  /** Relay the pty master (from a `pty` op without consoleSocket) over the executor's stdin/stdout. */
+  terminal?: boolean;
+  /** File where the monitor writes the exit status, even after this process died. */
+  statusFile?: string;
+  /** Runs after clone, before `continue` (write id maps, join cgroups). Throwing kills the container. */
+  onPid?: (pid: number) => Promise<void> | void;
+  /** Environment of the executor process (not the container's: that is in the exec op). */
+  env?: NodeJS.ProcessEnv;
+  /** New session for the monitor so signals to our process group do not reach it. */
+  detached?: boolean;
+}
+
+export interface ExecutorHandle {
+  /** Host pid of the container init. */
+  readonly pid: number;
+  /** Pid of the monitor (wharf-exec), the init's parent. */
+  readonly monitorPid: number;
+  /** Resolves when the init waits at wait-start/open-fifo (or has exec'd); rejects with ExecutorError. */
+  readonly ready: Promise<void>;
+  /** Resolves once execve succeeded; rejects with ExecutorError. */
+  readonly started: Promise<void>;
+  /** Sends `start` (for a wait-start plan) and resolves once the process exec'd. */
+  start(): Promise<void>;
+  /** Resolves when the init exited (never after detach()). */
+  readonly exited: Promise<ExitStatus>;
+  /** Sets the relayed pty's window size. */
+  resize(rows: number, cols: number): void;
+  /** Closes our end of the control channel; the monitor keeps running and writes the status file. */
+  detach(): void;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+}
+
+function deferred<T>() {
+  let resolve!: (v: T) => void;
+  let reject!: (e: Error) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  promise.catch(() => {}); // rejections are for whoever awaits; never crash the process
+  return { promise, resolve, reject };
+}
+
+function toStdio(spec: StdioSpec): StdioPipe | StdioNull | number {
+  return spec === 'inherit' || spec === 'ignore' || spec === 'pipe' ? spec : spec;
+}
+
+/** Spawns the executor and resolves once the container init exists and `onPid` has run. */
+export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOptions = {}): Promise<ExecutorHandle> {
+  const encoded = encodePlan(plan, { statusFile: options.statusFile, terminalRelay: options.terminal });
+  const has = (op: ChildOp['op']) => plan.ops.some((o) => o.op === op);
+  const std = options.stdio ?? (options.terminal ? 'pipe' : 'inherit');
+  const [s0, s1, s2] = Array.isArray(std) ? std : [std, std, std];
+  const proc = spawn(executorPath(), [], {
+    stdio: [toStdio(s0), toStdio(s1), toStdio(s2), 'pipe'],
+    env: options.env ?? process.env,
+    detached: options.detached ?? false,
+  });
+  const ctl = proc.stdio[3] as Duplex;
+  const pidD = deferred<number>();
+  const readyD = deferred<void>();
+  const startedD = deferred<void>();
+  const exitedD = deferred<ExitStatus>();
+  let detached = false;
+
+  const toError = (m: Extract<ExecutorMessage, { kind: 'error' }>) => {
+    const op = m.phase === 'pre' ? plan.pre[m.index] : m.phase === 'child' ? plan.ops[m.index] : undefined;
+    return new ExecutorError(m.phase, m.index, m.errno, errnoName(m.errno), op, m.detail);
+  };
+  const failAll = (e: Error) => { pidD.reject(e); readyD.reject(e); startedD.reject(e); };
+
+  const onMessage = (m: ExecutorMessage) => {
+    switch (m.kind) {
+      case 'pid': pidD.resolve(m.pid); break;
+      case 'ready': readyD.resolve(); break;
+      case 'started': readyD.resolve(); startedD.resolve(); break;
+      case 'error': failAll(toError(m)); break;
+      case 'exit': {
+        const e = new Error(`container exited before starting (code ${m.code}, signal ${signalName(m.signal)})`);
+        failAll(e);
+        exitedD.resolve({ code: m.code, signal: signalName(m.signal) });
+        break;
+      }
+    }
+  };
+
+  let pending = '';
+  ctl.setEncoding('utf8');
+  ctl.on('data', (chunk: string) => {
+    pending += chunk;
+    for (let nl = pending.indexOf('\n'); nl >= 0; nl = pending.indexOf('\n')) {
+      const m = parseMessage(pending.slice(0, nl));
+      pending = pending.slice(nl + 1);
+      if (m) onMessage(m);
+    }
+  });
+  ctl.on('error', () => {}); // EPIPE after the monitor exits; the close handler reports
+  ctl.on('close', () => {
+    if (detached) return;
+    const e = new Error('executor exited without reporting the container exit');
+    failAll(e);
+    exitedD.reject(e);
+  });
+  proc.on('error', (e) => { failAll(e); exitedD.reject(e); });
+  ctl.write(encoded);
+
+  const send = (buf: Buffer) => { if (!detached && ctl.writable) ctl.write(buf); };
+  const pid = await pidD.promise;
+  try {
+    await options.onPid?.(pid);
+  } catch (e) {
+    try { process.kill(pid, 'SIGKILL'); } catch { /* already gone */ }
+    await exitedD.promise.catch(() => {});
+    throw e;
+  }
+  if (has('sync-parent')) send(encodeContinue());
+
+  return {
+    pid,
+    monitorPid: proc.pid ?? -1,
+    ready: readyD.promise,
+    started: startedD.promise,
+    exited: exitedD.promise,
+    start() {
+      if (has('wait-start')) send(encodeStart());
+      return startedD.promise;
+    },
+    resize(rows: number, cols: number) { send(encodeResize(rows, cols)); },
+    detach() {
+      detached = true;
+      ctl.destroy();
+      proc.unref();
+      for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+    },
+    stdin: proc.stdin,
+    stdout: proc.stdout,
+    stderr: proc.stderr,
+  };
+}

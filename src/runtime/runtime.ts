@@ -1,0 +1,243 @@
+// The runtime library: OCI config in, isolated process out. Runtime creates and finds
+// containers; Container drives one through its lifecycle (created → running → stopped).
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openCgroup } from './cgroups/index.js';
+import type { Cgroup, CgroupStats, LinuxResources as CgroupResources } from './cgroups/types.js';
+import { loadDeviceProgram } from './executor/bpf.js';
+import { readStatusFile } from './executor/status.js';
+import { validateSpec } from './spec/validate.js';
+import type { LinuxResources, Process, Spec, State } from './spec/types.js';
+import { StateDir, type ContainerRecord, processStartTime } from './state.js';
+import { launch, type LaunchIO, type Launched } from './launch.js';
+import { waitForPidExit } from './wait.js';
+
+export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+export interface RuntimeOptions {
+  /** Directory for runtime state (like runc --root). */
+  root: string;
+  /** Parent cgroup used when the spec has no cgroupsPath. */
+  cgroupParent?: string;
+}
+
+export interface CreateOptions {
+  bundle: string;
+  /** Spec object; when absent, read and validate <bundle>/config.json. */
+  spec?: unknown;
+  io?: LaunchIO;
+  /** runc's --console-socket: the pty master is sent there instead of being relayed. */
+  consoleSocket?: string;
+  /**
+   * 'message' (default): start() releases the process over the control channel (same process).
+   * 'fifo': the process waits on <state>/exec.fifo, so another process can start it (CLI).
+   */
+  startMode?: 'message' | 'fifo';
+}
+
+export interface ExitInfo { code: number | null; signal: string | null }
+
+export class Runtime {
+  readonly states: StateDir;
+  readonly cgroupParent: string;
+
+  constructor(opts: RuntimeOptions) {
+    this.states = new StateDir(resolve(opts.root));
+    this.cgroupParent = opts.cgroupParent ?? 'wharf';
+  }
+
+  /** Sets up the container up to the start barrier: namespaces, cgroup, mounts, all but exec. */
+  async create(id: string, opts: CreateOptions): Promise<Container> {
+    const bundle = resolve(opts.bundle);
+    const spec = validateSpec(opts.spec ?? readConfig(bundle));
+    const rootPath = resolve(bundle, spec.root!.path);
+    if (!existsSync(rootPath)) throw new Error(`root.path: rootfs "${rootPath}" does not exist`);
+    const dir = this.states.reserve(id);
+    const cgroupPath = spec.linux?.cgroupsPath?.replace(/^\/+/, '') || `${this.cgroupParent}/${id}`;
+    const cgroup = openCgroup(cgroupPath, { deviceLoader: loadDeviceProgram });
+    let launched: Launched | undefined;
+    try {
+      cgroup.create(spec.linux?.resources as CgroupResources | undefined);
+      launched = await launch({
+        spec, bundle, cgroup, io: opts.io, consoleSocket: opts.consoleSocket,
+        startMode: opts.startMode ?? 'message', fifoPath: join(dir, 'exec.fifo'),
+        statusFile: join(dir, 'exit-status'),
+      });
+    } catch (err) {
+      cgroup.destroy();
+      this.states.remove(id);
+      throw err;
+    }
+    const rec: ContainerRecord = {
+      ociVersion: spec.ociVersion, id, bundle, pid: launched.pid,
+      pidStartTime: processStartTime(launched.pid) ?? '', monitorPid: launched.monitorPid,
+      cgroupPath, statusFile: join(dir, 'exit-status'), created: new Date().toISOString(),
+      started: false, annotations: spec.annotations ?? {},
+      ownPidNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
+    };
+    this.states.write(rec);
+    writeSpecCopy(dir, spec);
+    return new Container(this, rec, spec, cgroup, launched);
+  }
+
+  /** Finds a container created by this or another process. */
+  get(id: string): Container {
+    const rec = this.states.read(id);
+    if (!rec) throw new Error(`container "${id}" does not exist`);
+    const spec = readSpecCopy(this.states.dir(id)) ?? ({ ociVersion: rec.ociVersion } as Spec);
+    return new Container(this, rec, spec, openCgroup(rec.cgroupPath, { deviceLoader: loadDeviceProgram }));
+  }
+
+  list(): State[] {
+    const out: State[] = [];
+    for (const id of this.states.ids()) {
+      try { out.push(this.get(id).state()); } catch { /* removed meanwhile */ }
+    }
+    return out;
+  }
+}
+
+export class Container {
+  constructor(
+    private readonly runtime: Runtime,
+    private rec: ContainerRecord,
+    readonly spec: Spec,
+    readonly cgroup: Cgroup,
+    private readonly launched?: Launched,
+  ) {}
+
+  get id(): string { return this.rec.id; }
+  get pid(): number { return this.rec.pid; }
+  /** The pty master relay / pipes of the init process (in the creating process only). */
+  get io(): Launched['io'] | undefined { return this.launched?.io; }
+
+  status(): ContainerStatus {
+    if (processStartTime(this.rec.pid) !== this.rec.pidStartTime || !this.rec.pidStartTime) return 'stopped';
+    if (!this.rec.started) return 'created';
+    try {
+      if (this.cgroup.state() === 'frozen') return 'paused';
+    } catch { /* no freezer */ }
+    return 'running';
+  }
+
+  state(): State {
+    const status = this.status();
+    return {
+      ociVersion: this.rec.ociVersion, id: this.rec.id, status,
+      pid: status === 'stopped' ? 0 : this.rec.pid, bundle: this.rec.bundle,
+      annotations: this.rec.annotations,
+    } as State;
+  }
+
+  /** Releases the init process to exec the user program. */
+  async start(): Promise<void> {
+    const status = this.status();
+    if (status !== 'created') throw new Error(`cannot start container "${this.id}": it is ${status}, not created`);
+    if (this.launched) await this.launched.start();
+    else await startThroughFifo(join(this.runtime.states.dir(this.id), 'exec.fifo'));
+    this.rec = { ...this.rec, started: true };
+    this.runtime.states.write(this.rec);
+  }
+
+  kill(signal: NodeJS.Signals | number = 'SIGTERM', all = false): void {
+    if (this.status() === 'stopped') throw new Error(`cannot kill container "${this.id}": it is not running`);
+    if (all) { this.cgroup.killAll(signal); return; }
+    process.kill(this.rec.pid, signal);
+  }
+
+  /** Resolves when the init process has exited. */
+  async wait(): Promise<ExitInfo> {
+    if (this.launched) {
+      const e = await this.launched.exited;
+      return { code: e.code, signal: e.signal };
+    }
+    await waitForPidExit(this.rec.pid, this.rec.pidStartTime);
+    const s = readStatusFile(this.rec.statusFile);
+    return { code: s?.code ?? null, signal: s?.signal ?? null };
+  }
+
+  pause(): void {
+    const s = this.status();
+    if (s !== 'running') throw new Error(`cannot pause container "${this.id}": it is ${s}`);
+    this.cgroup.freeze();
+  }
+
+  resume(): void {
+    const s = this.status();
+    if (s !== 'paused') throw new Error(`cannot resume container "${this.id}": it is ${s}, not paused`);
+    this.cgroup.thaw();
+  }
+
+  update(resources: LinuxResources): void {
+    if (this.status() === 'stopped') throw new Error(`cannot update container "${this.id}": it is stopped`);
+    this.cgroup.update(resources as CgroupResources);
+  }
+
+  stats(): CgroupStats { return this.cgroup.stats(); }
+  processes(): number[] { return this.cgroup.pids(); }
+  oomKilled(): boolean { try { return this.cgroup.oomKillCount() > 0; } catch { return false; } }
+
+  /** Runs an extra process in every namespace and the cgroup of the running container. */
+  async exec(process: Process, io?: LaunchIO, consoleSocket?: string): Promise<Launched> {
+    if (this.status() !== 'running') throw new Error(`cannot exec in container "${this.id}": it is not running`);
+    const tmp = mkdtempSync(join(this.runtime.states.dir(this.id), 'exec-'));
+    try {
+      const launched = await launch({
+        spec: this.spec, bundle: this.rec.bundle, cgroup: this.cgroup, io, consoleSocket,
+        startMode: 'message', statusFile: join(tmp, 'exit-status'), fifoPath: join(tmp, 'fifo'),
+        exec: { initPid: this.rec.pid, process },
+      });
+      await launched.start();
+      void launched.exited.finally(() => rmSync(tmp, { recursive: true, force: true }));
+      return launched;
+    } catch (err) {
+      rmSync(tmp, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** Removes the container: refuses a live one unless forced (then kills it). */
+  async delete(force = false): Promise<void> {
+    const status = this.status();
+    if (status !== 'stopped' && status !== 'created' && !force) {
+      throw new Error(`cannot delete container "${this.id}": it is ${status} (use force)`);
+    }
+    if (status !== 'stopped') {
+      if (status === 'paused') this.cgroup.thaw();
+      try { process.kill(this.rec.pid, 'SIGKILL'); } catch { /* already gone */ }
+      if (this.launched) await this.launched.exited;
+      else await waitForPidExit(this.rec.pid, this.rec.pidStartTime);
+    }
+    // Without its own pid namespace the init's death does not kill the rest.
+    if (this.cgroup.exists()) this.cgroup.destroy();
+    this.runtime.states.remove(this.id);
+  }
+}
+
+function readConfig(bundle: string): unknown {
+  const file = join(bundle, 'config.json');
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`bundle: ${file} does not exist`);
+    throw new Error(`bundle: ${file}: ${(err as Error).message}`);
+  }
+}
+
+
+function writeSpecCopy(dir: string, spec: Spec): void {
+  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
+}
+
+function readSpecCopy(dir: string): Spec | null {
+  try { return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec; } catch { return null; }
+}
+
+/** Opening the fifo for reading releases the init blocked opening it for writing. */
+async function startThroughFifo(fifo: string): Promise<void> {
+  const { open } = await import('node:fs/promises');
+  const fh = await open(fifo, 'r');
+  await fh.read(Buffer.alloc(1), 0, 1, null).catch(() => undefined);
+  await fh.close();
+  rmSync(fifo, { force: true });
+}

@@ -1,0 +1,116 @@
+// Persistent runtime state: one directory per container under the runtime root, holding
+// state.json (written atomically) so another process (the CLI, a restarted daemon) can find it.
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+export interface ContainerRecord {
+  ociVersion: string;
+  id: string;
+  bundle: string;
+  /** Host pid of the container init; 0 before it exists. */
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat at creation: tells a reused pid from ours. */
+  pidStartTime: string;
+  monitorPid: number;
+  /** cgroup path relative to each hierarchy root. */
+  cgroupPath: string;
+  /** Written by the monitor when the init exits: "<code> <signal>". */
+  statusFile: string;
+  created: string;
+  started: boolean;
+  annotations: Record<string, string>;
+  /** Whether the container has its own pid namespace (killing init then kills all). */
+  ownPidNamespace: boolean;
+}
+
+const ID_RE = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
+
+export function checkContainerId(id: string): void {
+  if (!ID_RE.test(id)) throw new Error(`invalid container id "${id}": use 1-128 characters [A-Za-z0-9_.-], not starting with a punctuation`);
+}
+
+/** Writes a file atomically: temp file, fsync, rename. Sync because it is on the start path. */
+export function writeFileAtomicSync(file: string, data: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    writeSync(fd, data);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+}
+
+export class StateDir {
+  constructor(readonly root: string) {
+    mkdirSync(root, { recursive: true, mode: 0o700 });
+  }
+
+  dir(id: string): string {
+    return join(this.root, id);
+  }
+
+  /** Reserves the directory for a new container; fails if the id is taken. */
+  reserve(id: string): string {
+    checkContainerId(id);
+    const dir = this.dir(id);
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`container "${id}" already exists`);
+      throw err;
+    }
+    return dir;
+  }
+
+  write(rec: ContainerRecord): void {
+    writeFileAtomicSync(join(this.dir(rec.id), 'state.json'), JSON.stringify(rec));
+  }
+
+  read(id: string): ContainerRecord | null {
+    checkContainerId(id);
+    try {
+      return JSON.parse(readFileSync(join(this.dir(id), 'state.json'), 'utf8')) as ContainerRecord;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+      throw err;
+    }
+  }
+
+  ids(): string[] {
+    try {
+      return readdirSync(this.root).filter((n) => ID_RE.test(n));
+    } catch {
+      return [];
+    }
+  }
+
+  remove(id: string): void {
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+}
+
+/** Start time of a process (clock ticks since boot), or null if it does not exist. */
+export function processStartTime(pid: number): string | null {
+  if (pid <= 0) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name may contain spaces and parentheses: fields start after the last ')'.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    if (fields[0] === 'Z' || fields[0] === 'X') return null;
+    return fields[19] ?? null;
+  } catch {
+    return null;
+  }
+}
+
+/** Reads the monitor's exit status file: "<code> <signal>". */
+export function readExitStatus(file: string): { code: number | null; signal: number | null } | null {
+  try {
+    const [c, s] = readFileSync(file, 'utf8').trim().split(' ').map(Number);
+    return { code: c! < 0 ? null : c!, signal: s! > 0 ? s! : null };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,62 @@
+/** Crash-safe file writes: temp file + fsync + rename + fsync of the directory. */
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** fsync a directory so a rename/creation inside it survives a crash. */
+export async function fsyncDir(dir: string): Promise<void> {
+  const fh = await fs.open(dir, fs.constants.O_RDONLY | fs.constants.O_DIRECTORY);
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+/**
+ * Atomically replace `file` with `data`: readers see the old or the new content, never a part.
+ * Writes `<dir>/.<name>.tmp-<rand>`, fsyncs it, renames over `file`, fsyncs the directory.
+ */
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+  const dir = path.dirname(file);
+  const tmp = path.join(dir, `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
+  const fh = await fs.open(tmp, 'wx', mode);
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } catch (err) {
+    await fh.close().catch(() => {});
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await fh.close();
+  try {
+    await fs.rename(tmp, file);
+  } catch (err) {
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+  await fsyncDir(dir);
+}
+
+/** Atomically write `obj` as JSON (see writeFileAtomic). */
+export async function writeJsonAtomic(file: string, obj: unknown, mode = 0o644): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(obj, null, 2) + '\n', mode);
+}
+
+/**
+ * Remove a directory tree, even one holding read-only dirs or immutable-looking modes
+ * (chmods dirs writable first on EACCES). Never follows symlinks. Missing path is fine.
+ */
+export async function removeTree(p: string): Promise<void> {
+  try {
+    await fs.rm(p, { recursive: true, force: true, maxRetries: 2 });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EACCES' && (err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    await makeDirsWritable(p);
+    await fs.rm(p, { recursive: true, force: true });
+  }
+}
+
+async function makeDirsWritable(p: string): Promise<void> {
+  const st = await fs.lstat(p).catch(() => null);
+  if (!st?.isDirectory()) return;
+  await fs.chmod(p, 0o700);
+  for (const name of await fs.readdir(p)) await makeDirsWritable(path.join(p, name));
+}

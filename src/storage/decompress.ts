@@ -1,0 +1,80 @@
+/** Detect gzip / zstd / plain from magic bytes and yield the uncompressed bytes. */
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
+import { spawn } from 'node:child_process';
+
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+export function detectCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}
+
+/**
+ * The uncompressed bytes of `input`. Errors (truncated or corrupt compressed data) surface as
+ * rejections of the iteration; breaking out of it releases the decompressor (and zstd process).
+ */
+export async function* decompressed(input: Readable): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const head: Buffer[] = [];
+  let headLen = 0;
+  let done = false;
+  while (headLen < 4) {
+    const r = await it.next();
+    if (r.done) { done = true; break; }
+    const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
+    head.push(b);
+    headLen += b.length;
+  }
+  const first = Buffer.concat(head);
+  const kind = detectCompression(first);
+  async function* rest(): AsyncGenerator<Buffer> {
+    if (first.length) yield first;
+    if (done) return;
+    for (;;) {
+      const r = await it.next();
+      if (r.done) return;
+      yield r.value;
+    }
+  }
+  if (kind === 'none') { yield* rest(); return; }
+  if (kind === 'gzip') {
+    const gz = createGunzip({ chunkSize: 256 * 1024 });
+    const src = Readable.from(rest(), { objectMode: false });
+    pipeline(src, gz, () => {});
+    try {
+      for await (const c of gz) yield c as Buffer;
+    } catch (err) {
+      throw new Error(`corrupt or truncated gzip data: ${(err as Error).message}`);
+    } finally {
+      gz.destroy(); src.destroy(); input.destroy();
+    }
+    return;
+  }
+  yield* zstdDecompress(rest(), input);
+}
+
+async function* zstdDecompress(src: AsyncGenerator<Buffer>, input: Readable): AsyncGenerator<Buffer> {
+  const child = spawn('zstd', ['-d', '-c', '-q', '--no-progress'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < 4096) stderr += d; });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', (e) => reject((e as NodeJS.ErrnoException).code === 'ENOENT'
+      ? new Error('zstd layer: the zstd program is not installed') : e));
+    child.on('close', (code) => resolve(code));
+  });
+  exited.catch(() => {});
+  const feeder = Readable.from(src, { objectMode: false });
+  child.stdin.on('error', () => {}); // EPIPE when zstd fails early; reported through its exit status
+  pipeline(feeder, child.stdin, () => {});
+  let ok = false;
+  try {
+    for await (const c of child.stdout) yield c as Buffer;
+    const code = await exited;
+    if (code !== 0) throw new Error(`corrupt or truncated zstd data: ${stderr.trim() || `zstd exited with ${code}`}`);
+    ok = true;
+  } finally {
+    if (!ok) { child.kill('SIGKILL'); feeder.destroy(); input.destroy(); }
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * Writes tar entries into a root directory without ever leaving it: each path is cleaned
+ * lexically, then walked component by component with lstat (never following a symlink), and
+ * files are created with O_EXCL|O_NOFOLLOW. Synchronous fs calls keep the per-entry cost near
+ * tar(1)'s; the caller feeds bounded chunks, so the event loop is only held briefly.
+ */
+import * as fs from 'node:fs';
+import type { TarHandler, TarHeader } from './tar-reader.js';
+import { mknod, setXattr } from './sys.js';
+
+export type WhiteoutMode = 'overlay' | 'delete';
+
+export class UnsafeEntryError extends Error {
+  constructor(readonly entry: string, msg: string) {
+    super(`layer entry ${JSON.stringify(entry)}: ${msg}`);
+    this.name = 'UnsafeEntryError';
+  }
+}
+
+const WH = '.wh.';
+const OPAQUE = '.wh..wh..opq';
+const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
+const IS_ROOT = process.getuid?.() === 0;
+
+/** Lexically clean a tar name into components; rejects absolute names and `..` leaving the root. */
+export function cleanEntryPath(name: string): string[] {
+  if (name.startsWith('/')) throw new UnsafeEntryError(name, 'absolute path not allowed in a layer');
+  const parts: string[] = [];
+  for (const p of name.split('/')) {
+    if (p === '' || p === '.') continue;
+    if (p === '..') {
+      if (parts.length === 0) throw new UnsafeEntryError(name, 'path escapes the layer root ("..")');
+      parts.pop();
+    } else {
+      parts.push(p);
+    }
+  }
+  return parts;
+}
+
+export class Extractor implements TarHandler {
+  /** Relative paths this archive created (whiteouts only hide parent content, never these). */
+  private created = new Set<string>();
+  /** Relative paths verified to be real directories (cache for the lstat walk). */
+  private dirs = new Set<string>(['']);
+  /** Directory metadata applied after their children are written. */
+  private deferred = new Map<string, TarHeader>();
+  private fd = -1;
+  private cur: TarHeader | null = null;
+  private curPath = '';
+
+  constructor(private readonly root: string, private readonly mode: WhiteoutMode) {}
+
+  private abs(rel: string): string { return rel ? this.root + '/' + rel : this.root; }
+
+  onEntry(h: TarHeader): void {
+    const parts = cleanEntryPath(h.name);
+    const base = parts[parts.length - 1] ?? '';
+    if (base.startsWith(WH)) return this.whiteout(h.name, parts, base);
+    this.cur = h;
+    this.curPath = parts.join('/');
+    if (parts.length === 0) {
+      if (h.type !== 'dir') throw new UnsafeEntryError(h.name, 'the layer root can only be a directory');
+      this.deferred.set('', h);
+      return;
+    }
+    this.ensureParents(h.name, parts, parts.length - 1);
+    const rel = this.curPath;
+    const abs = this.abs(rel);
+    const existing = this.clearFor(rel, h.type === 'dir');
+    switch (h.type) {
+      case 'dir':
+        if (!existing) fs.mkdirSync(abs, 0o700);
+        this.dirs.add(rel);
+        this.deferred.set(rel, h);
+        if (IS_ROOT) fs.lchownSync(abs, h.uid, h.gid);
+        this.setXattrs(abs, h);
+        break;
+      case 'file':
+        this.fd = fs.openSync(abs, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+        break;
+      case 'symlink':
+        fs.symlinkSync(h.linkname, abs);
+        this.finishNode(abs, h, false);
+        break;
+      case 'link':
+        fs.linkSync(this.linkTarget(h), abs);
+        break;
+      case 'char': case 'block': case 'fifo':
+        mknod(abs, h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p', h.devmajor, h.devminor);
+        this.finishNode(abs, h, true);
+        break;
+    }
+    this.created.add(rel);
+  }
+
+  onData(chunk: Buffer): void {
+    let off = 0;
+    while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
+  }
+
+  onEntryEnd(): void {
+    if (this.fd < 0) return;
+    const h = this.cur!;
+    const fd = this.fd;
+    try {
+      if (IS_ROOT) fs.fchownSync(fd, h.uid, h.gid);
+      fs.fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
+      if (h.xattrs.size) this.setXattrs(this.abs(this.curPath), h);
+      fs.futimesSync(fd, h.mtime, h.mtime);
+    } finally {
+      this.fd = -1;
+      fs.closeSync(fd);
+    }
+  }
+
+  /** Release the open file, if any (after an error). */
+  abort(): void {
+    if (this.fd >= 0) { try { fs.closeSync(this.fd); } catch { /* already closed */ } this.fd = -1; }
+  }
+
+  /** Apply directory modes and times, deepest first, now that their contents are written. */
+  finish(): void {
+    const rels = [...this.deferred.keys()].sort((a, b) => depth(b) - depth(a));
+    for (const rel of rels) {
+      const h = this.deferred.get(rel)!;
+      const fd = fs.openSync(this.abs(rel), O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+      try {
+        if (IS_ROOT && rel === '') fs.fchownSync(fd, h.uid, h.gid);
+        fs.fchmodSync(fd, h.mode);
+        fs.futimesSync(fd, h.mtime, h.mtime);
+      } finally {
+        fs.closeSync(fd);
+      }
+    }
+  }
+
+  private finishNode(abs: string, h: TarHeader, chmod: boolean): void {
+    if (IS_ROOT) fs.lchownSync(abs, h.uid, h.gid);
+    if (chmod) fs.chmodSync(abs, h.mode); // a node we just created: not a symlink
+    this.setXattrs(abs, h);
+    fs.lutimesSync(abs, h.mtime, h.mtime);
+  }
+
+  private setXattrs(abs: string, h: TarHeader): void {
+    for (const [name, value] of h.xattrs) {
+      // overlay's own attributes from an archive could redirect lookups: never honour them.
+      if (name.startsWith('trusted.overlay.')) continue;
+      try {
+        setXattr(abs, name, value);
+      } catch (err) {
+        if (name === 'security.selinux') continue; // host without SELinux labels support
+        throw err;
+      }
+    }
+  }
+
+  /** Walk parts[0..n) as directories, creating missing ones; never through a symlink or file. */
+  private ensureParents(name: string, parts: string[], n: number): void {
+    let rel = '';
+    for (let i = 0; i < n; i++) {
+      rel = rel ? rel + '/' + parts[i] : parts[i]!;
+      if (this.dirs.has(rel)) continue;
+      const abs = this.abs(rel);
+      const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+      if (st?.isDirectory()) { this.dirs.add(rel); continue; }
+      if (st) {
+        if (this.created.has(rel) || this.mode === 'overlay') {
+          throw new UnsafeEntryError(name, `path goes through ${st.isSymbolicLink() ? 'a symlink' : 'a non-directory'} (${rel})`);
+        }
+        // A non-directory from the parent layer (vfs copy): a directory in this layer hides it, as overlayfs would.
+        fs.unlinkSync(abs);
+      }
+      fs.mkdirSync(abs, 0o755);
+      this.created.add(rel);
+      this.dirs.add(rel);
+    }
+  }
+
+  /** Make room for a new entry at rel; returns true when an existing directory is kept (dir over dir). */
+  private clearFor(rel: string, isDir: boolean): boolean {
+    const abs = this.abs(rel);
+    const st = fs.lstatSync(abs, { throwIfNoEntry: false });
+    if (!st) return false;
+    if (isDir && st.isDirectory()) return true;
+    this.removePath(rel, st.isDirectory());
+    return false;
+  }
+
+  private removePath(rel: string, isDir: boolean): void {
+    const abs = this.abs(rel);
+    if (!isDir) { fs.unlinkSync(abs); this.created.delete(rel); return; }
+    fs.rmSync(abs, { recursive: true, force: true });
+    const prefix = rel + '/';
+    for (const set of [this.dirs, this.created]) {
+      for (const k of set) if (k === rel || k.startsWith(prefix)) set.delete(k);
+    }
+    for (const k of this.deferred.keys()) if (k === rel || k.startsWith(prefix)) this.deferred.delete(k);
+  }
+
+  private linkTarget(h: TarHeader): string {
+    const parts = cleanEntryPath(h.linkname);
+    if (parts.length === 0) throw new UnsafeEntryError(h.name, 'hard link to the layer root');
+    let rel = '';
+    for (let i = 0; i < parts.length - 1; i++) {
+      rel = rel ? rel + '/' + parts[i] : parts[i]!;
+      if (this.dirs.has(rel)) continue;
+      const st = fs.lstatSync(this.abs(rel), { throwIfNoEntry: false });
+      if (!st?.isDirectory()) throw new UnsafeEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is not inside the layer`);
+      this.dirs.add(rel);
+    }
+    const target = parts.join('/');
+    const st = fs.lstatSync(this.abs(target), { throwIfNoEntry: false });
+    if (!st) throw new UnsafeEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} does not exist in the layer`);
+    if (st.isDirectory()) throw new UnsafeEntryError(h.name, `hard link target ${JSON.stringify(h.linkname)} is a directory`);
+    if (target === this.curPath) throw new UnsafeEntryError(h.name, 'hard link to itself');
+    return this.abs(target);
+  }
+
+  private whiteout(name: string, parts: string[], base: string): void {
+    const dirParts = parts.slice(0, -1);
+    this.ensureParents(name, dirParts, dirParts.length);
+    const dirRel = dirParts.join('/');
+    if (base === OPAQUE) {
+      if (this.mode === 'overlay') {
+        setXattr(this.abs(dirRel), 'trusted.overlay.opaque', Buffer.from('y'));
+      } else {
+        for (const child of fs.readdirSync(this.abs(dirRel))) {
+          const rel = dirRel ? dirRel + '/' + child : child;
+          if (this.created.has(rel)) continue;
+          const st = fs.lstatSync(this.abs(rel));
+          this.removePath(rel, st.isDirectory());
+        }
+      }
+      return;
+    }
+    if (base.startsWith(WH + WH)) return; // other AUFS metadata (.wh..wh.plnk etc.) carries nothing
+    const target = base.slice(WH.length);
+    if (target === '' || target === '.' || target === '..') throw new UnsafeEntryError(name, 'invalid whiteout name');
+    const rel = dirRel ? dirRel + '/' + target : target;
+    if (this.created.has(rel)) return; // a whiteout hides parent-layer content only
+    const st = fs.lstatSync(this.abs(rel), { throwIfNoEntry: false });
+    if (st) this.removePath(rel, st.isDirectory());
+    if (this.mode === 'overlay') {
+      mknod(this.abs(rel), 'c', 0, 0);
+      if (IS_ROOT) fs.lchownSync(this.abs(rel), 0, 0);
+    }
+  }
+}
+
+function depth(rel: string): number {
+  if (!rel) return 0;
+  let n = 1;
+  for (let i = 0; i < rel.length; i++) if (rel.charCodeAt(i) === 47) n++;
+  return n;
+}
+

@@ -1,0 +1,32 @@
+/**
+ * storage: content store, layer apply/diff and snapshots (overlay | vfs).
+ * Knows nothing of images or containers: it turns layer blobs into snapshots and back.
+ *
+ * Typical use by image code:
+ *   const cs = new ContentStore(root);  await cs.cleanupTmp();
+ *   const snaps = await Snapshotter.open(root);          // picks overlay or vfs, runs recover()
+ *   const { digest } = await cs.ingest(stream, { digest: expected, size });
+ *   const ids = chainIds(diffIds);
+ *   await snaps.ensureLayer(ids[i], i ? ids[i-1] : null, (dir) =>
+ *     applyLayer(cs.readStream(layerDigest), dir, { inPlace: true, whiteouts: snaps.whiteoutMode, expectDiffId: diffIds[i] }));
+ *   const mounts = await snaps.prepare(containerId, ids.at(-1)!);   // OCI mounts for the rootfs
+ *   const tar = diffTar(snaps, containerId);                        // commit: uncompressed layer tar
+ */
+export type { Digest } from './digest.js';
+export { isDigest, digestHex, sha256Digest, chainId, chainIds } from './digest.js';
+
+export { writeFileAtomic, writeJsonAtomic, fsyncDir, removeTree } from './atomic.js';
+
+export type { IngestExpect, IngestResult } from './content-store.js';
+export { ContentStore, DigestMismatchError } from './content-store.js';
+
+export type { WhiteoutMode, ApplyOptions, ApplyResult } from './apply.js';
+export { applyLayer, LayerApplyError } from './apply.js';
+
+export type {
+  DriverName, Mount, SnapshotKind, SnapshotInfo, SnapshotUsage, SnapshotterOptions, EnsureLayerResult,
+} from './snapshotter.js';
+export { Snapshotter, SnapshotInUseError, SnapshotNotFoundError } from './snapshotter.js';
+
+export type { Change, ChangeKind } from './diff.js';
+export { changes, diffTar, ChangeKinds } from './diff.js';
