@@ -53,30 +53,39 @@ export interface NewImage {
 export class Operation {
   readonly createdBlobs = new Set<string>();
   readonly createdLayers = new Set<string>();
+  private readonly leased = new Set<string>();
   constructor(private readonly store: ImageStore, readonly marker: string) {}
+  /** Protects a digest or chain ID from garbage collection until end(). */
+  lease(key: string): void {
+    if (this.leased.has(key)) return;
+    this.store.holdLease(key);
+    this.leased.add(key);
+  }
   blob(digest: string, created: boolean): void {
-    this.store.leases.add(digest);
+    this.lease(digest);
     if (created) this.createdBlobs.add(digest);
   }
   layer(chain: string, created: boolean): void {
-    this.store.leases.add(chain);
+    this.lease(chain);
     if (created) this.createdLayers.add(chain);
   }
-  /** Ends the operation; on failure removes what it created that no image references. */
-  async end(ok: boolean): Promise<void> {
+  /**
+   * Ends the operation: whatever it created that no registered image references (all of it on
+   * failure, strays like unused archive files on success) is removed.
+   */
+  async end(): Promise<void> {
+    for (const k of this.leased) this.store.releaseLease(k);
     try {
-      if (!ok) await removal.collectGarbage(this.store, { blobs: this.createdBlobs, layers: this.createdLayers });
+      await removal.collectGarbage(this.store, { blobs: this.createdBlobs, layers: this.createdLayers });
     } finally {
-      for (const d of this.createdBlobs) this.store.leases.delete(d);
-      for (const c of this.createdLayers) this.store.leases.delete(c);
       await fs.rm(this.marker, { force: true });
     }
   }
 }
 
 export class ImageStore {
-  /** Digests and chain IDs held by in-flight operations (never garbage-collected). */
-  readonly leases = new Set<string>();
+  /** Digests and chain IDs held by in-flight operations (never garbage-collected), with counts. */
+  private readonly leaseCounts = new Map<string, number>();
   private readonly cache = new Map<string, { config: ImageConfig; manifest: Manifest }>();
   readonly opsDir: string;
 
@@ -120,6 +129,20 @@ export class ImageStore {
     const marker = path.join(this.opsDir, `${kind}-${process.pid}-${randomBytes(6).toString('hex')}.json`);
     await writeJsonAtomic(marker, { kind, pid: process.pid, started: new Date().toISOString() });
     return new Operation(this, marker);
+  }
+
+  holdLease(key: string): void {
+    this.leaseCounts.set(key, (this.leaseCounts.get(key) ?? 0) + 1);
+  }
+
+  releaseLease(key: string): void {
+    const n = (this.leaseCounts.get(key) ?? 0) - 1;
+    if (n > 0) this.leaseCounts.set(key, n); else this.leaseCounts.delete(key);
+  }
+
+  /** Keys currently protected by in-flight operations. */
+  leasedKeys(): Set<string> {
+    return new Set(this.leaseCounts.keys());
   }
 
   /** A private scratch dir under <root>/tmp (removed at next open if left behind). */
@@ -257,8 +280,14 @@ export class ImageStore {
    * Unpacks every layer of the image once (shared snapshots keyed by chain ID) and returns the
    * top chain ID, the parent for a container snapshot (null for an image without layers).
    */
-  async ensureImageLayers(idOrRef: string, op?: Operation): Promise<string | null> {
+  async ensureImageLayers(idOrRef: string): Promise<string | null> {
     const img = await this.get(idOrRef);
+    return this.unpack(img.id, img.config, img.manifest);
+  }
+
+  /** Unpacks the layers of a (possibly not yet registered) image; see ensureImageLayers. */
+  async unpack(id: string, config: ImageConfig, manifest: Manifest, op?: Operation): Promise<string | null> {
+    const img = { id, config, manifest };
     const diffIds = img.config.rootfs.diff_ids;
     if (diffIds.length !== img.manifest.layers.length) {
       throw new Error(`image ${img.id}: manifest has ${img.manifest.layers.length} layers but config has ${diffIds.length} diff IDs`);
@@ -269,6 +298,7 @@ export class ImageStore {
       const chain = chains[i]!;
       const blob = img.manifest.layers[i]!.digest;
       const diffId = diffIds[i]!;
+      op?.lease(chain); // before it exists, so a concurrent prune cannot take it
       const res = await this.snapshots.ensureLayer(chain, i ? chains[i - 1]! : null, (dir) =>
         applyLayer(this.content.readStream(blob), dir, {
           inPlace: true, whiteouts: this.snapshots.whiteoutMode, expectDiffId: diffId,

@@ -6,6 +6,7 @@ import { openCgroup } from './cgroups/index.js';
 import type { Cgroup, CgroupStats, LinuxResources as CgroupResources } from './cgroups/types.js';
 import { loadDeviceProgram } from './executor/bpf.js';
 import { readStatusFile } from './executor/status.js';
+import { effectiveDeviceRules } from './spec/defaults.js';
 import { validateSpec } from './spec/validate.js';
 import type { LinuxResources, Process, Spec, State } from './spec/types.js';
 import { StateDir, type ContainerRecord, processStartTime } from './state.js';
@@ -57,7 +58,7 @@ export class Runtime {
     const cgroup = openCgroup(cgroupPath, { deviceLoader: loadDeviceProgram });
     let launched: Launched | undefined;
     try {
-      cgroup.create(spec.linux?.resources as CgroupResources | undefined);
+      cgroup.create({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec) } as CgroupResources);
       launched = await launch({
         spec, bundle, cgroup, io: opts.io, consoleSocket: opts.consoleSocket,
         startMode: opts.startMode ?? 'message', fifoPath: join(dir, 'exec.fifo'),
@@ -110,6 +111,8 @@ export class Container {
   get pid(): number { return this.rec.pid; }
   /** The pty master relay / pipes of the init process (in the creating process only). */
   get io(): Launched['io'] | undefined { return this.launched?.io; }
+  /** Stops following the monitor (it keeps the container and records its exit). */
+  detach(): void { this.launched?.detach(); }
 
   status(): ContainerStatus {
     if (processStartTime(this.rec.pid) !== this.rec.pidStartTime || !this.rec.pidStartTime) return 'stopped';

@@ -29,4 +29,5 @@ export type {
 export { Snapshotter, SnapshotInUseError, SnapshotNotFoundError } from './snapshotter.js';
 
 export type { Change, ChangeKind } from './diff.js';
-export { changes, diffTar, ChangeKinds } from './diff.js';
+export { changes, ChangeKinds } from './diff.js';
+export { diffTar } from './diff-tar.js';

@@ -7,8 +7,16 @@
  *          <root>/l/<short> -> ../snapshots/<chainhex>/fs short names keeping overlay lowerdir lists short
  *          <root>/tmp/snap-*                              in-progress unpacks (removed by recover())
  */
-import type { Digest } from './digest.js';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { type Digest, digestHex, isDigest } from './digest.js';
 import type { WhiteoutMode } from './apply.js';
+import { fsyncDir, removeTree, writeJsonAtomic } from './atomic.js';
+import { syncFs } from './sys.js';
+import { overlayMount, overlaySupported, run } from './overlay.js';
+import { copyTree } from './vfs.js';
+import { readMeta, shortLinkName, snapshotDirName, type SnapshotMeta } from './snapshot-meta.js';
 
 export type DriverName = 'overlay' | 'vfs';
 
@@ -17,6 +25,11 @@ export interface Mount {
   type: string;
   source: string;
   options: string[];
+  /**
+   * Only when an overlay's layer list is too long for absolute paths (mount data is limited to
+   * one page): the option paths are relative to this directory, so chdir there before mount(2).
+   */
+  cwd?: string;
 }
 
 /** 'layer' = read-only layer (key is its chain ID); 'active' = writable container snapshot. */
@@ -67,24 +80,73 @@ export class SnapshotNotFoundError extends Error {
   }
 }
 
+const DRIVER_FILE = '.driver';
+
 export class Snapshotter {
-  /** The chosen driver ('overlay' or 'vfs'). */
-  readonly driver!: DriverName;
-  /** The whiteout mode layers must be applied with for this driver. */
-  readonly whiteoutMode!: WhiteoutMode;
+  readonly snapshotsDir: string;
+  private readonly linkDir: string;
+  private readonly tmpDir: string;
+  private readonly emptyDir: string;
+  private readonly inflight = new Map<string, Promise<unknown>>();
+  private lock: Promise<unknown> = Promise.resolve();
 
-  private constructor(readonly root: string) {}
-
-  /** Open (creating dirs), choose the driver, and run recover(). */
-  static async open(root: string, opts: SnapshotterOptions = {}): Promise<Snapshotter> {
-    void root; void opts;
-    throw new Error('Snapshotter: not implemented yet');
+  private constructor(
+    readonly root: string,
+    /** The chosen driver ('overlay' or 'vfs'). */
+    readonly driver: DriverName,
+  ) {
+    this.snapshotsDir = path.join(root, 'snapshots');
+    this.linkDir = path.join(root, 'l');
+    this.tmpDir = path.join(root, 'tmp');
+    this.emptyDir = path.join(root, 'snapshots', '.empty');
   }
 
-  /** Remove in-progress dirs and stale short links left by a crash. */
-  async recover(): Promise<void> { throw new Error('not implemented yet'); }
+  /** The whiteout mode layers must be applied with for this driver. */
+  get whiteoutMode(): WhiteoutMode { return this.driver === 'overlay' ? 'overlay' : 'delete'; }
 
-  async hasLayer(chainId: Digest): Promise<boolean> { void chainId; throw new Error('not implemented yet'); }
+  /**
+   * Open the snapshot store under `root` (creating dirs), choose the driver and run recover().
+   * A root keeps the driver it was created with; forcing another one is an error.
+   */
+  static async open(root: string, opts: SnapshotterOptions = {}): Promise<Snapshotter> {
+    root = path.resolve(root);
+    const want = opts.driver ?? 'auto';
+    if (want !== 'auto' && want !== 'overlay' && want !== 'vfs') throw new Error(`invalid storage driver ${JSON.stringify(want)}: expected overlay, vfs or auto`);
+    for (const d of ['snapshots', 'snapshots/.empty', 'l', 'tmp']) await fs.mkdir(path.join(root, d), { recursive: true });
+    const recorded = (await fs.readFile(path.join(root, 'snapshots', DRIVER_FILE), 'utf8').catch(() => '')).trim() as DriverName | '';
+    if (recorded && want !== 'auto' && want !== recorded) {
+      throw new Error(`storage driver ${want} requested but ${root} holds ${recorded} snapshots`);
+    }
+    let driver: DriverName = recorded || (want === 'auto' ? 'overlay' : want);
+    if (driver === 'overlay' && !(await overlaySupported(path.join(root, 'tmp')))) {
+      if (recorded || want === 'overlay') throw new Error(`storage driver overlay is not supported on ${root} (overlay mount failed)`);
+      driver = 'vfs';
+    }
+    if (!recorded) await writeJsonAtomic(path.join(root, 'snapshots', DRIVER_FILE), driver);
+    const s = new Snapshotter(root, driver);
+    await s.recover();
+    return s;
+  }
+
+  /** Remove in-progress and half-removed dirs and dangling short links left by a crash. */
+  async recover(): Promise<void> {
+    for (const name of await fs.readdir(this.tmpDir)) {
+      if (name.startsWith('snap-')) await removeTree(path.join(this.tmpDir, name));
+    }
+    for (const name of await fs.readdir(this.snapshotsDir)) {
+      if (name.startsWith('.')) continue;
+      const dir = path.join(this.snapshotsDir, name);
+      if (!(await readMeta(dir))) await removeTree(dir);
+    }
+    for (const name of await fs.readdir(this.linkDir)) {
+      const p = path.join(this.linkDir, name);
+      if (!(await fs.stat(p).catch(() => null))) await fs.unlink(p);
+    }
+  }
+
+  async hasLayer(chainId: Digest): Promise<boolean> {
+    return (await this.meta(chainId))?.kind === 'layer';
+  }
 
   /**
    * Make sure layer `chainId` (on top of `parentChainId`) exists. If absent, `apply(dir)` fills a
@@ -92,37 +154,217 @@ export class Snapshotter {
    * apply resolves. Idempotent; concurrent calls for one chain ID run `apply` once.
    */
   async ensureLayer<T>(chainId: Digest, parentChainId: Digest | null, apply: (dir: string) => Promise<T>): Promise<EnsureLayerResult<T>> {
-    void chainId; void parentChainId; void apply;
-    throw new Error('not implemented yet');
+    digestHex(chainId, 'chain ID');
+    if (parentChainId !== null) digestHex(parentChainId, 'parent chain ID');
+    for (;;) {
+      if (await this.hasLayer(chainId)) return { chainId, created: false };
+      const pending = this.inflight.get(chainId);
+      if (!pending) break;
+      await pending.catch(() => {}); // if that attempt failed, try ourselves
+    }
+    const p = this.createLayer(chainId, parentChainId, apply);
+    this.inflight.set(chainId, p);
+    try {
+      return await p;
+    } finally {
+      this.inflight.delete(chainId);
+    }
+  }
+
+  private async createLayer<T>(chainId: Digest, parent: Digest | null, apply: (dir: string) => Promise<T>): Promise<EnsureLayerResult<T>> {
+    if (parent !== null && !(await this.hasLayer(parent))) throw new SnapshotNotFoundError(parent);
+    const tmp = await this.makeTmp();
+    try {
+      const fsDir = path.join(tmp, 'fs');
+      if (this.driver === 'vfs' && parent !== null) await copyTree(this.layerDir(parent), fsDir);
+      const result = await apply(fsDir);
+      const link = shortLinkName(chainId);
+      const meta: SnapshotMeta = { kind: 'layer', key: chainId, parent, created: new Date().toISOString(), link };
+      await writeJsonAtomic(path.join(tmp, 'meta.json'), meta);
+      await syncFs(tmp);
+      const created = await this.locked(async () => {
+        if (parent !== null && !(await this.hasLayer(parent))) throw new SnapshotNotFoundError(parent);
+        await fs.symlink(`../snapshots/${digestHex(chainId)}/fs`, path.join(this.linkDir, link)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
+        return this.publish(tmp, chainId);
+      });
+      return created ? { chainId, created, result } : { chainId, created };
+    } finally {
+      await removeTree(tmp);
+    }
   }
 
   /** Read-only directory holding the layer's unpacked content (the overlay lower dir / full copy). */
-  layerDir(chainId: Digest): string { void chainId; throw new Error('not implemented yet'); }
+  layerDir(chainId: Digest): string {
+    return path.join(this.snapshotsDir, digestHex(chainId, 'chain ID'), 'fs');
+  }
 
   /** Create a writable snapshot `key` on top of a layer (or empty); returns the rootfs mounts. */
-  async prepare(key: string, parentChainId: Digest | null): Promise<Mount[]> { void key; void parentChainId; throw new Error('not implemented yet'); }
+  async prepare(key: string, parentChainId: Digest | null): Promise<Mount[]> {
+    if (isDigest(key)) throw new Error(`invalid snapshot key ${key}: digests name layers`);
+    snapshotDirName(key);
+    if (parentChainId !== null && !(await this.hasLayer(parentChainId))) throw new SnapshotNotFoundError(parentChainId);
+    if (await this.meta(key)) throw new Error(`snapshot ${key} already exists`);
+    const tmp = await this.makeTmp();
+    try {
+      const upper = path.join(tmp, 'fs');
+      if (parentChainId !== null) {
+        if (this.driver === 'vfs') {
+          await copyTree(this.layerDir(parentChainId), upper);
+        } else {
+          // The merged root takes the upper root's owner and mode: start from the image's.
+          const st = await fs.stat(this.layerDir(parentChainId));
+          await fs.chown(upper, st.uid, st.gid);
+          await fs.chmod(upper, st.mode & 0o7777);
+        }
+      }
+      if (this.driver === 'overlay') await fs.mkdir(path.join(tmp, 'work'));
+      await writeJsonAtomic(path.join(tmp, 'meta.json'), { kind: 'active', key, parent: parentChainId, created: new Date().toISOString() } satisfies SnapshotMeta);
+      const created = await this.locked(async () => {
+        if (parentChainId !== null && !(await this.hasLayer(parentChainId))) throw new SnapshotNotFoundError(parentChainId);
+        return this.publish(tmp, key);
+      });
+      if (!created) throw new Error(`snapshot ${key} already exists`);
+    } finally {
+      await removeTree(tmp);
+    }
+    return this.mounts(key);
+  }
 
-  /** Mounts of an existing active snapshot. */
-  async mounts(key: string): Promise<Mount[]> { void key; throw new Error('not implemented yet'); }
+  /** Mounts of an existing active snapshot (an overlay, or a bind mount of the vfs copy). */
+  async mounts(key: string): Promise<Mount[]> {
+    const meta = await this.meta(key);
+    if (meta?.kind !== 'active') throw new SnapshotNotFoundError(key);
+    const dirRel = path.join('snapshots', snapshotDirName(key));
+    if (this.driver === 'vfs') return [{ type: 'bind', source: path.join(this.root, dirRel, 'fs'), options: ['rbind', 'rw'] }];
+    const lowers: string[] = [];
+    for (const id of await this.chain(meta.parent)) lowers.push(path.join('l', (await this.meta(id))!.link!));
+    if (lowers.length === 0) lowers.push(path.relative(this.root, this.emptyDir));
+    return [overlayMount(this.root, lowers, path.join(dirRel, 'fs'), path.join(dirRel, 'work'))];
+  }
 
   /** Mount active snapshot `key` at `target` (handles lowerdir lists beyond the mount option limit). */
-  async mount(key: string, target: string): Promise<void> { void key; void target; throw new Error('not implemented yet'); }
+  async mount(key: string, target: string): Promise<void> {
+    for (const m of await this.mounts(key)) {
+      if (m.type === 'bind') await run('mount', ['--bind', m.source, target]);
+      else await run('mount', ['-t', m.type, m.source, '-o', m.options.join(','), target], m.cwd);
+    }
+  }
 
   /** Unmount what mount() mounted at `target`. */
-  async unmount(target: string): Promise<void> { void target; throw new Error('not implemented yet'); }
+  async unmount(target: string): Promise<void> {
+    await run('umount', [target]);
+  }
 
   /** Writable dir of an active snapshot: overlay upper dir, or the full copy for vfs. */
-  upperDir(key: string): string { void key; throw new Error('not implemented yet'); }
+  upperDir(key: string): string {
+    return path.join(this.snapshotsDir, snapshotDirName(key), 'fs');
+  }
+
+  /** Layer chain IDs below `parent` inclusive, topmost first ([] for null). */
+  async chain(parent: Digest | null): Promise<Digest[]> {
+    const out: Digest[] = [];
+    for (let id = parent; id !== null;) {
+      const m = await this.meta(id);
+      if (m?.kind !== 'layer') throw new SnapshotNotFoundError(id);
+      out.push(id);
+      id = m.parent as Digest | null;
+    }
+    return out;
+  }
 
   /** Remove an active snapshot (by key) or a layer (by chain ID). Throws SnapshotInUseError if it has users. */
-  async remove(key: string): Promise<void> { void key; throw new Error('not implemented yet'); }
+  async remove(key: string): Promise<void> {
+    const name = snapshotDirName(key);
+    await this.locked(async () => {
+      const meta = await this.meta(key);
+      if (!meta) throw new SnapshotNotFoundError(key);
+      const users = await this.users(key);
+      if (users.length) throw new SnapshotInUseError(key, users);
+      const trash = path.join(this.tmpDir, 'snap-del-' + randomBytes(6).toString('hex'));
+      await fs.rename(path.join(this.snapshotsDir, name), trash);
+      await fsyncDir(this.snapshotsDir);
+      if (meta.link) await fs.unlink(path.join(this.linkDir, meta.link)).catch(() => {});
+      await removeTree(trash);
+    });
+  }
 
-  async stat(key: string): Promise<SnapshotInfo> { void key; throw new Error('not implemented yet'); }
+  async stat(key: string): Promise<SnapshotInfo> {
+    const info = (await this.list()).find((s) => s.key === key);
+    if (!info) throw new SnapshotNotFoundError(key);
+    return info;
+  }
 
-  async list(): Promise<SnapshotInfo[]> { throw new Error('not implemented yet'); }
+  async list(): Promise<SnapshotInfo[]> {
+    const metas: SnapshotMeta[] = [];
+    for (const name of await fs.readdir(this.snapshotsDir)) {
+      if (name.startsWith('.')) continue;
+      const m = await readMeta(path.join(this.snapshotsDir, name));
+      if (m) metas.push(m);
+    }
+    return metas.map((m) => ({
+      key: m.key, kind: m.kind, parent: m.parent, created: m.created,
+      users: metas.filter((u) => u.parent === m.key).map((u) => u.key),
+    }));
+  }
 
   /** Keys of snapshots directly on top of `key` (empty = removable). */
-  async users(key: string): Promise<string[]> { void key; throw new Error('not implemented yet'); }
+  async users(key: string): Promise<string[]> {
+    if (!isDigest(key)) return [];
+    return (await this.list()).filter((s) => s.parent === key).map((s) => s.key);
+  }
 
-  async usage(key: string): Promise<SnapshotUsage> { void key; throw new Error('not implemented yet'); }
+  /** Apparent size (hard links counted once) and inode count of the snapshot's own content. */
+  async usage(key: string): Promise<SnapshotUsage> {
+    const meta = await this.meta(key);
+    if (!meta) throw new SnapshotNotFoundError(key);
+    const seen = new Set<number>();
+    let size = 0;
+    let inodes = 0;
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await fs.readdir(dir, { withFileTypes: true })) {
+        const p = path.join(dir, e.name);
+        const st = await fs.lstat(p);
+        if (seen.has(st.ino)) continue;
+        seen.add(st.ino);
+        inodes++;
+        if (!st.isDirectory()) size += st.size;
+        if (e.isDirectory()) await walk(p);
+      }
+    };
+    await walk(path.join(this.snapshotsDir, snapshotDirName(key), 'fs'));
+    return { size, inodes };
+  }
+
+  private async meta(key: string): Promise<SnapshotMeta | null> {
+    return readMeta(path.join(this.snapshotsDir, snapshotDirName(key)));
+  }
+
+  private async makeTmp(): Promise<string> {
+    const tmp = path.join(this.tmpDir, 'snap-' + randomBytes(8).toString('hex'));
+    await fs.mkdir(path.join(tmp, 'fs'), { recursive: true, mode: 0o755 });
+    await fs.chmod(path.join(tmp, 'fs'), 0o755);
+    return tmp;
+  }
+
+  /** Rename a complete temp dir into place; false if `key` appeared meanwhile (another process). */
+  private async publish(tmp: string, key: string): Promise<boolean> {
+    try {
+      await fs.rename(tmp, path.join(this.snapshotsDir, snapshotDirName(key)));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
+      throw err;
+    }
+    await fsyncDir(this.snapshotsDir);
+    return true;
+  }
+
+  /** Serialise metadata changes within this process (parent checks vs. removals). */
+  private locked<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.lock.then(fn, fn);
+    this.lock = next.catch(() => {});
+    return next;
+  }
 }

@@ -1,7 +1,8 @@
 // OCI device rules -> a BPF_PROG_TYPE_CGROUP_DEVICE program (raw struct bpf_insn array), the
 // cgroup v2 replacement for devices.allow/deny. Same shape as runc's devicefilter: rules are
 // checked from last to first so the last matching rule wins; no match means deny, unless a
-// wildcard rule ("a *:* rwm") sets the default.
+// wildcard rule ("a *:* rwm") sets the default. Offsets of -1 below are placeholders patched
+// to "jump past this rule's block".
 import type { LinuxDeviceCgroup } from './types.js';
 import { validateDeviceRule } from './validate.js';
 
@@ -25,6 +26,7 @@ export const OP = {
   RSH32_K: 0x74, // BPF_ALU | BPF_RSH | BPF_K
   MOV32_K: 0xb4, // BPF_ALU | BPF_MOV | BPF_K
   MOV32_X: 0xbc, // BPF_ALU | BPF_MOV | BPF_X
+  JEQ_K: 0x15, // BPF_JMP | BPF_JEQ | BPF_K
   JNE_K: 0x55, // BPF_JMP | BPF_JNE | BPF_K
   JNE_X: 0x5d, // BPF_JMP | BPF_JNE | BPF_X
   EXIT: 0x95, // BPF_JMP | BPF_EXIT
@@ -66,9 +68,11 @@ function ruleBlock(rule: LinuxDeviceCgroup): Insn[] | 'wildcard' {
   const checks: Insn[] = [];
   // Offsets are patched once the block length is known (jump to the first insn after the block).
   if (type !== 'a') checks.push(insn(OP.JNE_K, R2, 0, -1, type === 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR));
-  // Match only if every requested access bit is granted by the rule: (R3 & acc) == R3.
   if (acc !== ACC_ALL) {
-    checks.push(insn(OP.MOV32_X, R1, R3, 0, 0), insn(OP.AND32_K, R1, 0, 0, acc), insn(OP.JNE_X, R1, R3, -1, 0));
+    checks.push(insn(OP.MOV32_X, R1, R3, 0, 0), insn(OP.AND32_K, R1, 0, 0, acc));
+    // An allow rule must grant every requested bit ((R3 & acc) == R3); a deny rule matches when
+    // any requested bit is denied ((R3 & acc) != 0), so "rw" on a "w"-denied device is refused.
+    checks.push(rule.allow ? insn(OP.JNE_X, R1, R3, -1, 0) : insn(OP.JEQ_K, R1, 0, -1, 0));
   }
   if (!anyNum(rule.major)) checks.push(insn(OP.JNE_K, R4, 0, -1, rule.major!));
   if (!anyNum(rule.minor)) checks.push(insn(OP.JNE_K, R5, 0, -1, rule.minor!));

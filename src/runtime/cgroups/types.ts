@@ -15,7 +15,8 @@ export interface LinuxDeviceCgroup {
 
 export interface LinuxBlockIODevice { major: number; minor: number }
 export interface LinuxWeightDevice extends LinuxBlockIODevice { weight?: number; leafWeight?: number }
-export interface LinuxThrottleDevice extends LinuxBlockIODevice { rate: number }
+/** rate absent or 0 removes the limit. */
+export interface LinuxThrottleDevice extends LinuxBlockIODevice { rate?: number }
 
 /** OCI runtime-spec v1.2 `linux.resources`. Fields the drivers ignore are listed as such. */
 export interface LinuxResources {

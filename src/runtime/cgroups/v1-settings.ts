@@ -64,7 +64,7 @@ function blkioWrites(r: NonNullable<LinuxResources['blockIO']>, ctx: V1Context):
     ['throttleWriteIOPSDevice', 'blkio.throttle.write_iops_device'],
   ] as const;
   for (const [key, file] of throttles) {
-    r[key]?.forEach((d, i) => out.push(w('blkio', file, `${d.major}:${d.minor} ${int(d.rate)}`, `blockIO.${key}[${i}]`)));
+    r[key]?.forEach((d, i) => out.push(w('blkio', file, `${d.major}:${d.minor} ${int(d.rate ?? 0)}`, `blockIO.${key}[${i}]`)));
   }
   return out;
 }

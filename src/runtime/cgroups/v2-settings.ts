@@ -60,7 +60,7 @@ function ioWrites(r: NonNullable<LinuxResources['blockIO']>, ctx: V2Context): Cg
   for (const [key, knob] of throttles) {
     (r[key] as LinuxThrottleDevice[] | undefined)?.forEach((d, i) => {
       // Rate 0 removes the limit, as writing 0 to a v1 throttle file does.
-      out.push(w('io.max', `${d.major}:${d.minor} ${knob}=${d.rate > 0 ? int(d.rate) : 'max'}`, `blockIO.${key}[${i}]`));
+      out.push(w('io.max', `${d.major}:${d.minor} ${knob}=${d.rate ? int(d.rate) : 'max'}`, `blockIO.${key}[${i}]`));
     });
   }
   return out;

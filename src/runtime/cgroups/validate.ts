@@ -38,7 +38,6 @@ function checkDeviceList(list: unknown, field: string, withRate: boolean, withWe
     if (!isInt(dev.major) || dev.major < 0) fail(`${f}.major`, 'must be a non-negative integer');
     if (!isInt(dev.minor) || dev.minor < 0) fail(`${f}.minor`, 'must be a non-negative integer');
     if (withRate) checkInt(dev.rate, `${f}.rate`, 0);
-    if (withRate && dev.rate === undefined) fail(`${f}.rate`, 'is required');
     if (withWeight) checkInt(dev.weight, `${f}.weight`, 0, 1000);
   });
 }

@@ -153,6 +153,8 @@ export function runSeccompFilter(filter: Uint8Array | readonly SockFilter[], dat
       case BPF_MISC | BPF_TXA: a = x; break;
       default:
         if (cls !== BPF_ALU) throw new Error(`bpf: opcode 0x${code.toString(16)} not allowed at ${pc}`);
+        // Division by a zero X register ends the program with 0 (SECCOMP_RET_KILL_THREAD).
+        if ((code & BPF_X) && x === 0 && ((code & 0xf0) === BPF_DIV || (code & 0xf0) === BPF_MOD)) return { ...decodeReturn(0), steps };
         a = alu(code, a, (code & BPF_X) ? x : k);
     }
   }
