@@ -181,17 +181,22 @@ static int write_file(const char *path, const char *data) {
 
 static int do_caps(const op_t *op) {
   uint64_t bounding = op->q[0], eff = op->q[1], perm = op->q[2], inh = op->q[3], amb = op->q[4];
+  struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
+  struct { uint32_t eff, perm, inh; } data[2];
+  /* After setresuid with keep-caps the effective set is empty: raise it to the permitted set so
+   * CAP_SETPCAP (needed to drop from the bounding set) is usable. */
+  if (syscall(SYS_capget, &hdr, data) < 0) return -1;
+  data[0].eff = data[0].perm;
+  data[1].eff = data[1].perm;
+  if (syscall(SYS_capset, &hdr, data) < 0) return -1;
   /* Probe caps until the kernel says EINVAL: covers every cap up to CAP_LAST_CAP without /proc. */
   for (int cap = 0; cap < 64; cap++) {
     int has = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
     if (has < 0) break;
     if (has == 1 && !(bounding >> cap & 1) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0) return -1;
   }
-  struct { uint32_t version; int pid; } hdr = { 0x20080522, 0 };
-  struct { uint32_t eff, perm, inh; } data[2] = {
-    { (uint32_t)eff, (uint32_t)perm, (uint32_t)inh },
-    { (uint32_t)(eff >> 32), (uint32_t)(perm >> 32), (uint32_t)(inh >> 32) },
-  };
+  data[0].eff = (uint32_t)eff; data[0].perm = (uint32_t)perm; data[0].inh = (uint32_t)inh;
+  data[1].eff = (uint32_t)(eff >> 32); data[1].perm = (uint32_t)(perm >> 32); data[1].inh = (uint32_t)(inh >> 32);
   if (syscall(SYS_capset, &hdr, data) < 0) return -1;
   if (prctl(PR_CAP_AMBIENT_, AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && amb) return -1;
   for (int cap = 0; cap < 64; cap++)
@@ -213,7 +218,7 @@ static int do_seccomp(const op_t *op) {
 
 static int is_exec_file(const char *p) {
   struct stat st;
-  if (stat(p, &st) < 0) return -ENOENT;
+  if (stat(p, &st) < 0) return -errno;
   if (!S_ISREG(st.st_mode) || access(p, X_OK) < 0) return -EACCES;
   return 0;
 }
@@ -234,7 +239,7 @@ static int find_program(const char *file, const char *path) {
     snprintf(found_path, sizeof found_path, "%.*s%s%s", dlen, dlen ? p : ".", "/", file);
     int r = is_exec_file(found_path);
     if (r == 0) return 0;
-    if (r == -EACCES) err = EACCES;
+    if (r != -ENOENT && r != -ENOTDIR) err = -r;
     if (!*end) break;
     p = end + 1;
   }

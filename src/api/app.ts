@@ -1,6 +1,6 @@
 // The fastify application: Docker's URL versioning, standard headers, body parsing and errors.
 // Listening is done by server.ts so one app can serve several sockets.
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Logger } from 'pino';
@@ -44,7 +44,7 @@ export function standardHeaders(engine: ApiEngine): Record<string, string> {
 export function buildApp(opts: BuildAppOptions): FastifyInstance {
   const app = Fastify({
     loggerInstance: opts.logger,
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: opts.bodyLimit ?? 16 * 1024 * 1024,
     routerOptions: { maxParamLength: 1024, ignoreTrailingSlash: true },
     // Strip "/vX.YY" before routing; the version check itself answers in onRequest.
@@ -64,6 +64,11 @@ export function buildApp(opts: BuildAppOptions): FastifyInstance {
     const info = (request.raw as VersionedRequest)[VERSION_INFO];
     request.apiVersion = info?.version ?? MAX_API_VERSION;
     if (info?.error) throw new InvalidParameterError(info.error);
+  });
+  // Docker clients only decode {"message"} errors when the type is exactly application/json.
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (reply.getHeader('content-type') === 'application/json; charset=utf-8') reply.header('content-type', 'application/json');
+    return payload;
   });
   if (opts.logger.isLevelEnabled('debug')) {
     app.addHook('onResponse', async (request, reply) => {

@@ -47,7 +47,7 @@ export interface Subscription {
 type Listener = { filters: FilterArgs; until?: bigint; onEvent: (ev: EventMessage) => void };
 
 /** Wall-clock time in ns with sub-millisecond resolution. */
-function nowNano(): bigint {
+export function nowNano(): bigint {
   return BigInt(Math.round((performance.timeOrigin + performance.now()) * 1000)) * 1000n;
 }
 

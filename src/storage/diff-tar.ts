@@ -37,6 +37,7 @@ async function* generate(snaps: Snapshotter, key: string): AsyncGenerator<Buffer
     }
     const abs = path.join(root, name);
     const st = fs.lstatSync(abs);
+    if (st.isSocket()) continue; // sockets are runtime state, not layer content (as Docker)
     const x = new Map([...(xattrs.get(abs) ?? [])].filter(([k]) => !k.startsWith('trusted.overlay.')));
     const h: TarWriteHeader = { name, type: typeOf(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtimeMs / 1000, xattrs: x };
     if (h.type === 'symlink') h.linkname = fs.readlinkSync(abs);
@@ -94,9 +95,14 @@ function typeOf(st: fs.Stats): TarEntryType {
   if (st.isSymbolicLink()) return 'symlink';
   if (st.isCharacterDevice()) return 'char';
   if (st.isBlockDevice()) return 'block';
-  if (st.isFIFO()) return 'fifo';
-  throw new Error('unsupported file type (socket) cannot go into a layer');
+  return 'fifo';
 }
 
-function major(dev: number): number { return ((dev >> 8) & 0xfff) | ((dev >>> 32) & ~0xfff); }
-function minor(dev: number): number { return (dev & 0xff) | ((dev >> 12) & 0xfff00); }
+function major(dev: number): number {
+  const d = BigInt(dev);
+  return Number(((d >> 8n) & 0xfffn) | ((d >> 32n) & ~0xfffn));
+}
+function minor(dev: number): number {
+  const d = BigInt(dev);
+  return Number((d & 0xffn) | ((d >> 12n) & 0xffffff00n));
+}

@@ -31,3 +31,9 @@ export { Snapshotter, SnapshotInUseError, SnapshotNotFoundError } from './snapsh
 export type { Change, ChangeKind } from './diff.js';
 export { changes, ChangeKinds } from './diff.js';
 export { diffTar } from './diff-tar.js';
+
+export type { TarHeader, TarEntryType, TarHandler } from './tar-reader.js';
+export { TarReader, TarFormatError } from './tar-reader.js';
+export type { TarWriteHeader } from './tar-writer.js';
+export { encodeTarHeader, tarPadding, TAR_END } from './tar-writer.js';
+export { detectCompression, decompressed, type Compression } from './decompress.js';

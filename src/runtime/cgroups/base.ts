@@ -112,13 +112,18 @@ export abstract class CgroupBase implements Cgroup {
 
   killAll(signal: NodeJS.Signals | number = 'SIGKILL'): void {
     if (this.pids().length === 0) return;
-    // Frozen processes cannot fork, so the pid list is complete when we signal it.
-    let frozen = false;
-    try {
-      this.freeze();
-      frozen = true;
-    } catch {
-      // Still signal what we can (e.g. no freezer controller).
+    // Frozen processes cannot fork, so the pid list is complete when we signal it. A paused
+    // cgroup stays paused, except for SIGKILL: frozen tasks only die once thawed.
+    const paused = this.state() === 'frozen';
+    const isKill = signal === 'SIGKILL' || signal === 9;
+    let thawAfter = paused && isKill;
+    if (!paused) {
+      try {
+        this.freeze();
+        thawAfter = true;
+      } catch {
+        // Still signal what we can (e.g. no freezer controller).
+      }
     }
     try {
       for (const pid of this.pids()) {
@@ -129,7 +134,7 @@ export abstract class CgroupBase implements Cgroup {
         }
       }
     } finally {
-      if (frozen) this.thaw();
+      if (thawAfter) this.thaw();
     }
   }
 

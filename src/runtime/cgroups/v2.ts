@@ -20,7 +20,7 @@ export class V2Cgroup extends CgroupBase {
   readonly version = 'v2' as const;
   private readonly dir: string;
 
-  constructor(relPath: string, private readonly root: string, private readonly deviceLoader?: DeviceProgramLoader) {
+  constructor(relPath: string, root: string, private readonly deviceLoader?: DeviceProgramLoader) {
     super(relPath, [{ root, dir: path.join(root, relPath) }]);
     this.dir = path.join(root, relPath);
   }

@@ -1,6 +1,6 @@
 // Runs a plan with native/wharf-exec and exposes the container's lifecycle as promises.
-import { spawn, type StdioNull, type StdioPipe } from 'node:child_process';
-import type { Duplex, Readable, Writable } from 'node:stream';
+import { spawn } from 'node:child_process';
+import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
 import type { ChildOp, ExecutorPlan } from '../ops.js';
 import { encodeContinue, encodePlan, encodeResize, encodeStart } from './encode.js';
 import { ExecutorError, errnoName } from './errors.js';
@@ -56,8 +56,9 @@ function deferred<T>() {
   return { promise, resolve, reject };
 }
 
-function toStdio(spec: StdioSpec): StdioPipe | StdioNull | number {
-  return spec === 'inherit' || spec === 'ignore' || spec === 'pipe' ? spec : spec;
+/** Node drops the output of an exited child nobody listened to yet; a PassThrough keeps it. */
+function buffered(stream: Readable | null): Readable | null {
+  return stream ? stream.pipe(new PassThrough()) : null;
 }
 
 /** Spawns the executor and resolves once the container init exists and `onPid` has run. */
@@ -67,11 +68,12 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
   const std = options.stdio ?? (options.terminal ? 'pipe' : 'inherit');
   const [s0, s1, s2] = Array.isArray(std) ? std : [std, std, std];
   const proc = spawn(executorPath(), [], {
-    stdio: [toStdio(s0), toStdio(s1), toStdio(s2), 'pipe'],
+    stdio: [s0, s1, s2, 'pipe'],
     env: options.env ?? process.env,
     detached: options.detached ?? false,
   });
   const ctl = proc.stdio[3] as Duplex;
+  const [stdout, stderr] = [buffered(proc.stdout), buffered(proc.stderr)];
   const pidD = deferred<number>();
   const readyD = deferred<void>();
   const startedD = deferred<void>();
@@ -148,7 +150,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
       for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
     },
     stdin: proc.stdin,
-    stdout: proc.stdout,
-    stderr: proc.stderr,
+    stdout,
+    stderr,
   };
 }

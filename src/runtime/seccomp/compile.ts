@@ -5,7 +5,7 @@ import { BPF_MAXINSNS, encodeFilter } from './bpf.js';
 import { generateProgram } from './codegen.js';
 import { SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, SECCOMP_RET_KILL_THREAD } from './constants.js';
 import { planSeccomp } from './plan.js';
-import type { LinuxSeccomp } from './types.js';
+import type { LinuxSeccomp, SeccompConfigInput } from './types.js';
 import { actionRet, normalizeSeccomp } from './validate.js';
 
 export interface CompileOptions {
@@ -29,7 +29,7 @@ export interface CompiledSeccomp {
  * Compiles an OCI seccomp config for a kernel of architecture `arch` (Node, Go or SCMP_ARCH_* name).
  * The native architecture is always covered; others from `architectures` when its kernel can run them.
  */
-export function compileSeccomp(config: LinuxSeccomp, arch: string = process.arch, options: CompileOptions = {}): CompiledSeccomp {
+export function compileSeccomp(config: LinuxSeccomp | SeccompConfigInput, arch: string = process.arch, options: CompileOptions = {}): CompiledSeccomp {
   const field = options.field ?? 'linux.seccomp';
   const norm = normalizeSeccomp(config, field);
   const badArchRet = options.badArchAction === undefined

@@ -3,7 +3,7 @@
 // profiles/seccomp setupSeccomp does for a container's bounding capability set.
 import os from 'node:os';
 import defaultProfile from './docker-default.json' with { type: 'json' };
-import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall } from './types.js';
+import type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall, SeccompAction } from './types.js';
 import {
   SeccompConfigError, describe, expectObject, expectStringArray, optionalString, parseArchitectures,
   parseCondition, parseFlags,
@@ -71,13 +71,21 @@ function parseFilter(v: unknown, field: string): Filter | undefined {
   };
 }
 
+/** Docker decodes values into Go uint64s: JSON numbers only. */
 function parseArgs(v: unknown, field: string): LinuxSeccompArg[] | undefined {
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v)) throw new SeccompConfigError(field, `must be an array, got ${describe(v)}`);
   return v.map((a, i) => {
-    parseCondition(a, `${field}[${i}]`); // validates index, op and values
-    const o = a as LinuxSeccompArg;
-    return o.valueTwo === undefined ? { index: o.index, value: o.value, op: o.op } : { index: o.index, value: o.value, valueTwo: o.valueTwo, op: o.op };
+    const cond = parseCondition(a, `${field}[${i}]`); // validates index, op and values
+    const o = a as Record<string, unknown>;
+    for (const key of ['value', 'valueTwo'] as const) {
+      if (o[key] != null && typeof o[key] !== 'number') {
+        throw new SeccompConfigError(`${field}[${i}].${key}`, `must be a number, got ${describe(o[key])}`);
+      }
+    }
+    const arg: LinuxSeccompArg = { index: cond.index, value: o.value as number, op: cond.op };
+    if (o.valueTwo != null) arg.valueTwo = o.valueTwo as number;
+    return arg;
   });
 }
 
@@ -89,9 +97,9 @@ function parseErrno(v: unknown, field: string): number | undefined {
   return v;
 }
 
-function parseAction(v: unknown, field: string): string {
+function parseAction(v: unknown, field: string): SeccompAction {
   if (typeof v !== 'string' || !ACTIONS.has(v)) throw new SeccompConfigError(field, `unknown seccomp action ${describe(v)}`);
-  return v;
+  return v as SeccompAction;
 }
 
 /**
@@ -113,14 +121,13 @@ export function seccompFromDockerProfile(json: unknown, opts: DockerSeccompOptio
   const syscalls = p.syscalls ?? [];
   if (!Array.isArray(syscalls)) throw new SeccompConfigError(`${field}.syscalls`, `must be an array, got ${describe(syscalls)}`);
   if (defaultAction === '' && syscalls.length === 0) return undefined;
-  parseAction(defaultAction, `${field}.defaultAction`);
 
   const arch = DOCKER_ARCH[opts.arch ?? process.arch] ?? opts.arch ?? process.arch;
   const bounding = new Set(opts.capabilities.map(normalizeCap));
   let kernel: KernelVersion | undefined;
   const kernelVersion = () => (kernel ??= parseKernelVersion(opts.kernelRelease ?? os.release(), 'kernel release'));
 
-  const out: LinuxSeccomp = { defaultAction };
+  const out: LinuxSeccomp = { defaultAction: parseAction(defaultAction, `${field}.defaultAction`) };
   const defaultErrnoRet = parseErrno(p.defaultErrnoRet, `${field}.defaultErrnoRet`);
   if (defaultErrnoRet !== undefined) out.defaultErrnoRet = defaultErrnoRet;
 

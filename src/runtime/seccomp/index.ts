@@ -1,7 +1,7 @@
 // Seccomp for wharf: Docker profiles -> OCI linux.seccomp -> classic BPF bytes for the executor.
 export type {
   DockerSeccompFilter, DockerSeccompProfile, DockerSeccompSyscall, LinuxSeccomp, LinuxSeccompArg,
-  LinuxSyscall, SeccompAction, SeccompOperator, SeccompValue,
+  LinuxSyscall, SeccompAction, SeccompConfigInput, SeccompOperator, SeccompValue,
 } from './types.js';
 export { dockerDefaultSeccomp, seccompFromDockerProfile, type DockerSeccompOptions } from './docker-profile.js';
 export { compileSeccomp, type CompileOptions, type CompiledSeccomp } from './compile.js';

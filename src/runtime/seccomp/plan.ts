@@ -109,6 +109,15 @@ function abiIntervals(norm: NormalizedSeccomp, abi: SeccompArchName, list: Inter
   fillGap(next, rangeHi);
 }
 
+let known: Set<string> | undefined;
+function knownNames(): Set<string> {
+  if (!known) {
+    known = new Set();
+    for (const arch of Object.keys(ARCHES) as SeccompArchName[]) for (const n of Object.keys(syscallTable(arch))) known.add(n);
+  }
+  return known;
+}
+
 export function planSeccomp(norm: NormalizedSeccomp, native: SeccompArchName, badArchRet: number): SeccompPlan {
   const abis = filterAbis(native, norm.architectures);
   const audits = [...new Set(abis.map((a) => ARCHES[a].audit))];
@@ -125,8 +134,7 @@ export function planSeccomp(norm: NormalizedSeccomp, native: SeccompArchName, ba
     }
     return { audit, abis: sectionAbis, intervals: list.items };
   });
-  const known = new Set<string>();
-  for (const arch of Object.keys(ARCHES) as SeccompArchName[]) for (const n of Object.keys(syscallTable(arch))) known.add(n);
+  const known = knownNames();
   const unknownSyscalls = [...new Set(norm.rules.flatMap((r) => r.names).filter((n) => !known.has(n)))];
   return { sections, badArchRet, unknownSyscalls };
 }

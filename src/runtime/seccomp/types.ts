@@ -21,31 +21,49 @@ export type SeccompOperator =
   | 'SCMP_CMP_GT'
   | 'SCMP_CMP_MASKED_EQ';
 
-/** A uint64 argument value. JSON numbers above 2^53 lose precision: use a bigint or a decimal string. */
-export type SeccompValue = number | bigint | string;
-
 export interface LinuxSeccompArg {
   index: number;
-  value: SeccompValue;
-  valueTwo?: SeccompValue;
-  op: SeccompOperator | string;
+  value: number;
+  valueTwo?: number;
+  op: SeccompOperator;
 }
 
 export interface LinuxSyscall {
   names: string[];
-  action: SeccompAction | string;
+  action: SeccompAction;
   errnoRet?: number;
   args?: LinuxSeccompArg[];
 }
 
 export interface LinuxSeccomp {
-  defaultAction: SeccompAction | string;
+  defaultAction: SeccompAction;
   defaultErrnoRet?: number;
   architectures?: string[];
   flags?: string[];
   listenerPath?: string;
   listenerMetadata?: string;
   syscalls?: LinuxSyscall[];
+}
+
+/**
+ * What compileSeccomp accepts: the OCI shape, not yet validated. Argument values may also be
+ * bigint or decimal/0x strings, since JSON numbers above 2^53 lose precision.
+ */
+export type SeccompValue = number | bigint | string;
+
+export interface SeccompConfigInput {
+  defaultAction: string;
+  defaultErrnoRet?: number;
+  architectures?: string[];
+  flags?: string[];
+  listenerPath?: string;
+  listenerMetadata?: string;
+  syscalls?: {
+    names: string[];
+    action: string;
+    errnoRet?: number;
+    args?: { index: number; value: SeccompValue; valueTwo?: SeccompValue; op: string }[];
+  }[];
 }
 
 /** Conditions on a Docker profile syscall entry (moby profiles/seccomp.Filter). */
@@ -60,7 +78,7 @@ export interface DockerSeccompSyscall {
   names?: string[];
   action: string;
   errnoRet?: number;
-  args?: LinuxSeccompArg[];
+  args?: { index: number; value: number; valueTwo?: number; op: string }[];
   comment?: string;
   includes?: DockerSeccompFilter;
   excludes?: DockerSeccompFilter;

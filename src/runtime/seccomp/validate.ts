@@ -39,7 +39,7 @@ export interface SeccompRule {
 
 export interface NormalizedSeccomp {
   defaultRet: number;
-  /** True when the default action lets syscalls run (ALLOW, LOG). */
+  /** True when the default action lets syscalls run or a tracer decide (ALLOW, LOG, TRACE: runc's isAllowAction). */
   defaultPermissive: boolean;
   architectures: string[];
   flags: number;
@@ -194,7 +194,7 @@ export function normalizeSeccomp(config: unknown, field = 'linux.seccomp'): Norm
   });
   return {
     defaultRet,
-    defaultPermissive: c.defaultAction === 'SCMP_ACT_ALLOW' || c.defaultAction === 'SCMP_ACT_LOG',
+    defaultPermissive: ['SCMP_ACT_ALLOW', 'SCMP_ACT_LOG', 'SCMP_ACT_TRACE'].includes(c.defaultAction as string),
     architectures: parseArchitectures(c.architectures, `${field}.architectures`),
     flags: parseFlags(c.flags, `${field}.flags`),
     rules,

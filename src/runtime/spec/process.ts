@@ -3,11 +3,14 @@
 // no_new_privileges is set, else before the user switch because loading it then still needs
 // CAP_SYS_ADMIN).
 import type { ChildOp } from '../ops.js';
-import { capMask } from './caps.js';
+import { capMask, capNumber } from './caps.js';
 import { DEFAULT_PATH_ENV } from './defaults.js';
 import { SpecError } from './errors.js';
 import { RLIMITS, toU64 } from './tables.js';
 import type { Process } from './types.js';
+
+/** Needed in the effective set for setgroups/setresgid/setresuid. */
+const SETID_CAPS = (1n << BigInt(capNumber('CAP_SETUID')!)) | (1n << BigInt(capNumber('CAP_SETGID')!));
 
 export interface SeccompFilter {
   /** struct sock_filter array, 8 bytes per instruction. */
@@ -48,19 +51,24 @@ export function processTailOps(p: Process, opts: ProcessOpsOptions): ChildOp[] {
   const nnp = p.noNewPrivileges === true;
   if (nnp) ops.push({ op: 'no-new-privs' });
   if (opts.seccomp && !nnp) ops.push({ op: 'seccomp', filter: opts.seccomp.filter, flags: opts.seccomp.flags });
+  // Capabilities in two steps, like runc: the bounding set is dropped while still privileged
+  // (keeping CAP_SETUID/CAP_SETGID for the switch), keep-caps preserves the permitted set across
+  // setresuid, then the final sets are applied (no CAP_SETPCAP needed any more by then).
   const caps = p.capabilities;
-  if (caps) ops.push({ op: 'keep-caps' });
+  const masks = caps && {
+    bounding: capMask(caps.bounding), effective: capMask(caps.effective), permitted: capMask(caps.permitted),
+    inheritable: capMask(caps.inheritable), ambient: capMask(caps.ambient),
+  };
+  if (masks) {
+    ops.push({ op: 'caps', ...masks, effective: masks.effective | SETID_CAPS, permitted: masks.permitted | SETID_CAPS, ambient: 0n });
+    ops.push({ op: 'keep-caps' });
+  }
   const user = p.user ?? {};
   ops.push({ op: 'setgroups', gids: [...(user.additionalGids ?? [])] });
   ops.push({ op: 'setresgid', gid: user.gid ?? 0 });
   ops.push({ op: 'setresuid', uid: user.uid ?? 0 });
   ops.push({ op: 'chdir', path: p.cwd });
-  if (caps) {
-    ops.push({
-      op: 'caps', bounding: capMask(caps.bounding), effective: capMask(caps.effective), permitted: capMask(caps.permitted),
-      inheritable: capMask(caps.inheritable), ambient: capMask(caps.ambient),
-    });
-  }
+  if (masks) ops.push({ op: 'caps', ...masks });
   const path = searchPath(p.env);
   ops.push({ op: 'lookup', file: args[0]!, path });
   if (opts.barrier) ops.push(opts.barrier);

@@ -5,7 +5,7 @@ import { capNumber } from './caps.js';
 import { SpecError } from './errors.js';
 import { UNSUPPORTED_OPTIONS, isBindMount, parseMountOptions } from './mountopts.js';
 import { RLIMITS, toU64 } from './tables.js';
-import type { IDMapping, LinuxNamespace, NamespaceType, Spec } from './types.js';
+import type { IDMapping, LinuxNamespace, NamespaceType, Process, Spec } from './types.js';
 
 const CAP_SETS = ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] as const;
 
@@ -20,8 +20,9 @@ export function checkSemantics(spec: Spec): void {
   if (!spec.root) throw new SpecError('root', 'is required');
   if (!spec.root.path) throw new SpecError('root.path', 'must be a non-empty path');
   const namespaces = checkNamespaces(spec.linux?.namespaces ?? []);
+  if (!namespaces.has('mount')) throw new SpecError('linux.namespaces', 'a mount namespace is required to set up the root filesystem');
   checkUserNamespace(spec, namespaces);
-  checkProcess(spec, namespaces);
+  if (spec.process) checkProcess(spec.process);
   checkMounts(spec);
   checkLinuxPaths(spec);
   checkSysctls(spec, namespaces);
@@ -77,9 +78,8 @@ function requireMapped(field: string, id: number, mappings: readonly IDMapping[]
   if (toHostId(mappings, id) === undefined) throw new SpecError(field, `${id} is not mapped in the user namespace`);
 }
 
-function checkProcess(spec: Spec, namespaces: Map<NamespaceType, LinuxNamespace>): void {
-  const p = spec.process;
-  if (!p) return;
+/** Checks of process fields alone (also used for `exec` process files). */
+export function checkProcess(p: Process): void {
   if (!Array.isArray(p.args) || p.args.length === 0) throw new SpecError('process.args', 'must be a non-empty array');
   if (p.args[0] === '') throw new SpecError('process.args[0]', 'must not be empty');
   if (!isAbsolute(p.cwd)) throw new SpecError('process.cwd', `must be an absolute path, got "${p.cwd}"`);
@@ -101,9 +101,6 @@ function checkProcess(spec: Spec, namespaces: Map<NamespaceType, LinuxNamespace>
   if (p.user?.umask !== undefined && p.user.umask > 0o777) throw new SpecError('process.user.umask', 'must be at most 0777');
   if (p.oomScoreAdj !== undefined && (p.oomScoreAdj < -1000 || p.oomScoreAdj > 1000)) {
     throw new SpecError('process.oomScoreAdj', 'must be between -1000 and 1000');
-  }
-  if (!namespaces.has('mount') && spec.root) {
-    throw new SpecError('linux.namespaces', 'a mount namespace is required to set up the root filesystem');
   }
 }
 
@@ -146,7 +143,7 @@ function checkSysctls(spec: Spec, namespaces: Map<NamespaceType, LinuxNamespace>
         : key.startsWith('net.') ? 'network'
           : key === 'kernel.hostname' || key === 'kernel.domainname' ? 'uts' : undefined;
     if (!needs) throw new SpecError(field, 'not namespaced: it would change the host');
-    if (!namespaces.has(needs)) throw new SpecError(field, `requires a ${needs} namespace`);
+    if (!namespaces.has(needs)) throw new SpecError(field, `requires ${needs === 'ipc' ? 'an' : 'a'} ${needs} namespace`);
     if (key.includes('/') || key.includes('..')) throw new SpecError(field, 'invalid sysctl name');
   }
 }

@@ -1,5 +1,9 @@
 // OCI runtime-spec v1.2 configuration (config.json) as TypeScript types. Field names and
 // optionality follow the JSON schema in ./schema; only the Linux platform is modelled in depth.
+import type { LinuxSeccomp } from '../seccomp/types.js';
+
+// linux.seccomp has one definition, owned by the seccomp compiler.
+export type { LinuxSeccomp, LinuxSeccompArg, LinuxSyscall, SeccompAction, SeccompOperator } from '../seccomp/types.js';
 
 export interface Spec {
   ociVersion: string;
@@ -218,37 +222,6 @@ export interface LinuxBlockIO {
   throttleWriteBpsDevice?: LinuxThrottleDevice[];
   throttleReadIOPSDevice?: LinuxThrottleDevice[];
   throttleWriteIOPSDevice?: LinuxThrottleDevice[];
-}
-
-export type SeccompAction =
-  | 'SCMP_ACT_KILL' | 'SCMP_ACT_KILL_PROCESS' | 'SCMP_ACT_KILL_THREAD' | 'SCMP_ACT_TRAP' | 'SCMP_ACT_ERRNO'
-  | 'SCMP_ACT_TRACE' | 'SCMP_ACT_ALLOW' | 'SCMP_ACT_LOG' | 'SCMP_ACT_NOTIFY';
-
-export type SeccompOperator =
-  | 'SCMP_CMP_NE' | 'SCMP_CMP_LT' | 'SCMP_CMP_LE' | 'SCMP_CMP_EQ' | 'SCMP_CMP_GE' | 'SCMP_CMP_GT' | 'SCMP_CMP_MASKED_EQ';
-
-export interface LinuxSeccompArg {
-  index: number;
-  value: number;
-  valueTwo?: number;
-  op: SeccompOperator;
-}
-
-export interface LinuxSyscall {
-  names: string[];
-  action: SeccompAction;
-  errnoRet?: number;
-  args?: LinuxSeccompArg[];
-}
-
-export interface LinuxSeccomp {
-  defaultAction: SeccompAction;
-  defaultErrnoRet?: number;
-  architectures?: string[];
-  flags?: string[];
-  listenerPath?: string;
-  listenerMetadata?: string;
-  syscalls?: LinuxSyscall[];
 }
 
 /** state.json of the OCI runtime-spec (what `state` prints). */

@@ -2,8 +2,8 @@
 // followed by the semantic checks the schema cannot express. Errors name the field.
 import { SpecError } from './errors.js';
 import { validate as schemaValidate } from './generated/config-validator.js';
-import { checkSemantics } from './semantic.js';
-import type { Spec } from './types.js';
+import { checkProcess, checkSemantics } from './semantic.js';
+import type { Process, Spec } from './types.js';
 
 interface SchemaError {
   instancePath: string;
@@ -29,6 +29,16 @@ export function validateSpec(json: unknown): Spec {
   const spec = json as Spec;
   checkSemantics(spec);
   return spec;
+}
+
+/** Validates a process object on its own (`exec --process process.json`); fields are named
+ *  `process.*` as in a config. */
+export function validateProcess(json: unknown): Process {
+  const wrapper = { ociVersion: '1.2.1', process: json };
+  if (!validator(wrapper)) throw schemaError(wrapper, validator.errors ?? []);
+  if (json === undefined) throw new SpecError('process', 'is required');
+  checkProcess(json as Process);
+  return json as Process;
 }
 
 /** "/process/args/0" -> "process.args[0]"; the root is called "config". */

@@ -1,5 +1,5 @@
 // Shared fixtures for the executor integration tests: a busybox rootfs and the usual mounts.
-import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -18,6 +18,7 @@ const APPLETS = ['sh', 'cat', 'ls', 'echo', 'hostname', 'tty', 'stty', 'sleep', 
 /** A temp dir holding bin/busybox and applet symlinks, plus empty mount points. */
 export function makeRootfs(): string {
   const dir = mkdtempSync(join(tmpdir(), 'wharf-exec-rootfs-'));
+  chmodSync(dir, 0o755); // it becomes "/": non-root users must be able to search it
   mkdirSync(join(dir, 'bin'));
   copyFileSync('/bin/busybox', join(dir, 'bin', 'busybox'));
   for (const a of APPLETS) symlinkSync('busybox', join(dir, 'bin', a));
@@ -75,10 +76,19 @@ export function gone(pid: number): boolean {
 }
 
 /** Polls cond every 10 ms until it holds or the deadline passes. */
-export async function until(cond: () => boolean, ms = 5000, what = 'condition'): Promise<void> {
+export async function until(cond: () => boolean, ms = 5000, what: string | (() => string) = 'condition'): Promise<void> {
   const end = Date.now() + ms;
   while (!cond()) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > end) throw new Error(`timed out waiting for ${typeof what === 'string' ? what : what()}`);
     await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+/** Kills a container init that a failed test left behind (no-op once it exited). */
+export function reap(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+  } catch {
+    /* already gone */
   }
 }

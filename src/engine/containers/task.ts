@@ -1,0 +1,173 @@
+// A started container as the daemon drives it: rootfs mounted, stdio fifos wired to the log
+// and attach clients, the runtime container, and a promise of its exit (with cleanup done).
+import * as path from 'node:path';
+import type { Logger } from 'pino';
+import type { Runtime, Container } from '../../runtime/runtime.js';
+import type { Snapshotter } from '../../storage/index.js';
+import { InvalidParameterError } from '../errors.js';
+import { JsonFileWriter } from '../logs/json-file.js';
+import type { JsonFileOptions } from '../logs/options.js';
+import { buildSpec } from '../oci-spec.js';
+import { ContainerIO } from '../stdio/container-io.js';
+import type { StreamHub } from '../stdio/stream-hub.js';
+import { fifoSet, makeFifos, openForStart, reopen, type FifoSet } from '../stdio/fifos.js';
+import { watchExit } from './exit-watch.js';
+import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { signalNumber } from './signals.js';
+import type { ContainerSpec } from './types.js';
+
+export interface TaskEnv {
+  runtime: Runtime;
+  snapshots: Snapshotter;
+  logger: Logger;
+  /** <data-root>/containers/<id> */
+  containerDir(id: string): string;
+  /** <exec-root>/containers/<id> (fifos) */
+  execDir(id: string): string;
+  initPath?: string;
+}
+
+export interface TaskExit {
+  exitCode: number;
+  oomKilled: boolean;
+  finishedAt: string;
+}
+
+/** A start failure with the exit code Docker records (126, 127, or 128 for other failures). */
+export class StartError extends InvalidParameterError {
+  constructor(message: string, readonly exitCode: number, readonly status: number) {
+    super(message);
+    (this as { statusCode: number }).statusCode = status;
+  }
+}
+
+export interface TaskConfig {
+  id: string;
+  spec: ContainerSpec;
+  logOptions: JsonFileOptions | null;
+  hub: StreamHub;
+}
+
+export class Task {
+  private constructor(
+    readonly id: string,
+    readonly pid: number,
+    readonly container: Container,
+    readonly io: ContainerIO,
+    /** The json-file writer of this run (null with the "none" driver). */
+    readonly log: JsonFileWriter | null,
+    readonly exited: Promise<TaskExit>,
+  ) {}
+
+  static fifos(env: TaskEnv, cfg: TaskConfig): FifoSet {
+    const c = cfg.spec.Config;
+    return fifoSet(env.execDir(cfg.id), { stdin: c.OpenStdin === true, tty: c.Tty === true });
+  }
+
+  /** Mounts, wires stdio, creates and starts the container. Undoes everything on failure. */
+  static async start(env: TaskEnv, cfg: TaskConfig): Promise<Task> {
+    const { id, spec } = cfg;
+    const dir = env.containerDir(id);
+    const rootfs = path.join(dir, 'rootfs');
+    await removeStaleRuntimeState(env.runtime, id);
+    const set = Task.fifos(env, cfg);
+    await Promise.all([mountRootfs(env.snapshots, id, rootfs), makeFifos(set)]);
+    let fifos: ReturnType<typeof openForStart> | undefined;
+    let io: ContainerIO | undefined;
+    try {
+      const oci = buildSpec({
+        rootfs, image: {}, config: spec.Config, host: spec.HostConfig, initPath: env.initPath,
+        files: { hostname: spec.HostnamePath, hosts: spec.HostsPath, resolvConf: spec.ResolvConfPath },
+      });
+      fifos = openForStart(set);
+      const log = cfg.logOptions ? new JsonFileWriter(spec.LogPath, cfg.logOptions) : null;
+      io = new ContainerIO(fifos, log, cfg.hub);
+      let container: Container;
+      try {
+        container = await env.runtime.create(id, { bundle: dir, spec: oci, io: { stdio: fifos.containerFds, detached: true } });
+      } finally {
+        fifos.closeContainerFds();
+      }
+      try {
+        await container.start();
+      } catch (err) {
+        await container.delete(true).catch(() => {});
+        throw err;
+      }
+      const exited = container.wait().then((e) => finishExit(env, id, container, io!, e));
+      return new Task(id, container.pid, container, io, log, exited);
+    } catch (err) {
+      fifos?.closeContainerFds();
+      io?.destroy();
+      if (!io) { fifos?.stdout.destroy(); fifos?.stderr?.destroy(); fifos?.stdin?.destroy(); }
+      await unmountRootfs(rootfs);
+      throw startError(err);
+    }
+  }
+
+  /**
+   * Picks up a container left running by a previous daemon: stdio reopened (logs continue),
+   * exit noticed through the monitor's status file. Returns its exit right away when it is gone.
+   */
+  static async reattach(env: TaskEnv, cfg: TaskConfig): Promise<Task | TaskExit> {
+    const { id, spec } = cfg;
+    let container: Container;
+    try {
+      container = env.runtime.get(id);
+    } catch {
+      await unmountRootfs(path.join(env.containerDir(id), 'rootfs'));
+      return { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() };
+    }
+    const watched = watchExit(env.runtime, id);
+    if (container.status() === 'stopped') {
+      const e = await watched;
+      return finishExit(env, id, container, null, e);
+    }
+    const ends = reopen(Task.fifos(env, cfg));
+    const log = ends && cfg.logOptions ? new JsonFileWriter(spec.LogPath, cfg.logOptions) : null;
+    const io = new ContainerIO(ends, log, cfg.hub);
+    const exited = watched.then((e) => finishExit(env, id, container, io, e));
+    return new Task(id, container.pid, container, io, log, exited);
+  }
+}
+
+async function removeStaleRuntimeState(runtime: Runtime, id: string): Promise<void> {
+  if (!runtime.states.read(id)) return;
+  try {
+    await runtime.get(id).delete(true);
+  } catch {
+    runtime.states.remove(id);
+  }
+}
+
+/** Everything after the init exited: OOM flag (before the cgroup goes), output drained, cleanup. */
+async function finishExit(
+  env: TaskEnv, id: string, container: Container, io: ContainerIO | null, e: { code: number | null; signal: string | null },
+): Promise<TaskExit> {
+  const exitCode = e.code ?? 128 + signalNumber(e.signal);
+  const oomKilled = container.oomKilled();
+  const finishedAt = new Date().toISOString();
+  // Output still in the pipes belongs in the log before anyone sees the container as exited.
+  if (io) await Promise.race([io.done, new Promise((r) => setTimeout(r, 2000).unref())]);
+  io?.destroy();
+  try {
+    await container.delete(true);
+  } catch (err) {
+    env.logger.warn({ err, id }, 'runtime delete failed');
+  }
+  await unmountRootfs(path.join(env.containerDir(id), 'rootfs'));
+  return { exitCode, oomKilled, finishedAt };
+}
+
+/** Maps a runtime failure to Docker's start error (exit code 127/126/128). */
+function startError(err: unknown): Error {
+  if (err instanceof StartError || err instanceof InvalidParameterError) return err as Error;
+  const e = err as NodeJS.ErrnoException;
+  const msg = e.message ?? String(err);
+  if (msg.startsWith('exec: ')) {
+    const notFound = e.code === 'ENOENT' || e.code === 'ENOTDIR';
+    const code = notFound ? 127 : 126;
+    return new StartError(`failed to create task for container: OCI runtime create failed: ${msg}: unknown`, code, 400);
+  }
+  return new StartError(`failed to create task for container: OCI runtime create failed: ${msg}: unknown`, 128, 500);
+}

@@ -1,0 +1,113 @@
+// Creates an image from an optional parent plus one new layer tar and config changes: the common
+// core of `docker import` and `docker commit`. Registered only once fully stored and unpacked.
+import { PassThrough, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { sha256Digest } from '../storage/index.js';
+import type { ImageStore } from './store.js';
+import { applyChanges } from './changes.js';
+import { parseNormalizedTagged, InvalidReferenceError, type Reference } from './reference.js';
+import { MediaTypes, type ContainerConfig, type HistoryEntry, type ImageConfig, type Manifest, type Descriptor } from './types.js';
+import { decompressStream, HashingStream } from './decompress.js';
+import { hostPlatform } from './platform.js';
+
+export interface CreateImageOptions {
+  /** Parent image (ID or reference): its layers, config and history come first. */
+  parent?: string;
+  /** The new layer as a tar stream (plain, gzip or zstd); omitted = metadata-only image. */
+  layer?: Readable;
+  /** Container config to start from (default: the parent's). */
+  config?: ContainerConfig;
+  /** Dockerfile-like instructions applied on top (CMD, ENV, ...). */
+  changes?: string[];
+  /** History comment (and config comment), e.g. `Imported from -`. */
+  comment?: string;
+  author?: string;
+  createdBy?: string;
+  /** Creation time (default now); fixed values make reproducible images. */
+  created?: Date;
+  /** Tag to point at the new image. */
+  tag?: string;
+  platform?: { os: string; architecture: string; variant?: string };
+  /** Extra top-level config fields (e.g. container, container_config for commit). */
+  extra?: Record<string, unknown>;
+}
+
+export interface CreatedImage {
+  id: string;
+  tags: string[];
+}
+
+/** Validates what can be checked before any work, so bad input changes nothing. */
+function validate(opts: CreateImageOptions, base: ContainerConfig): { config: ContainerConfig; tag?: Reference } {
+  const config = applyChanges(base, opts.changes ?? []);
+  let tag: Reference | undefined;
+  if (opts.tag !== undefined) {
+    tag = parseNormalizedTagged(opts.tag);
+    if (tag.digest) throw new InvalidReferenceError(opts.tag, `refusing to create a tag with a digest reference: ${opts.tag}`);
+  }
+  return { config, ...(tag ? { tag } : {}) };
+}
+
+export async function createImage(store: ImageStore, opts: CreateImageOptions): Promise<CreatedImage> {
+  const parent = opts.parent !== undefined ? await store.get(opts.parent) : undefined;
+  const { config: containerConfig, tag } = validate(opts, opts.config ?? parent?.config.config ?? {});
+  const created = (opts.created ?? new Date()).toISOString();
+  const platform: { os: string; architecture: string; variant?: string } = opts.platform ?? (parent ? { os: parent.config.os, architecture: parent.config.architecture } : hostPlatform());
+  const op = await store.beginOperation('create');
+  try {
+    const diffIds = [...(parent?.config.rootfs.diff_ids ?? [])];
+    const layers: Descriptor[] = [...(parent?.manifest.layers ?? [])];
+    if (opts.layer) {
+      // Stored uncompressed: the blob digest is the diff ID, so save needs no recompression.
+      const { stream } = await decompressStream(opts.layer);
+      const hash = new HashingStream();
+      const pass = new PassThrough();
+      const piping = pipeline(stream, hash, pass);
+      const [res] = await Promise.all([store.content.ingest(pass), piping]);
+      op.blob(res.digest, true); // garbage-collected on failure only if no image uses it
+      diffIds.push(res.digest);
+      layers.push({ mediaType: MediaTypes.ociLayer, digest: res.digest, size: res.size });
+    }
+    const history: HistoryEntry = {
+      created,
+      ...(opts.createdBy ? { created_by: opts.createdBy } : {}),
+      ...(opts.author ? { author: opts.author } : {}),
+      ...(opts.comment ? { comment: opts.comment } : {}),
+      ...(opts.layer ? {} : { empty_layer: true }),
+    };
+    const config: ImageConfig = {
+      architecture: platform.architecture,
+      ...(opts.author ? { author: opts.author } : {}),
+      ...(opts.comment ? { comment: opts.comment } : {}),
+      config: containerConfig,
+      created,
+      ...(opts.extra ?? {}),
+      os: platform.os,
+      ...(platform.variant ? { variant: platform.variant } : {}),
+      ...(parent ? { parent: parent.id } : {}),
+      rootfs: { type: 'layers', diff_ids: diffIds },
+      history: [...(parent?.config.history ?? []), history],
+    };
+    const configBytes = Buffer.from(JSON.stringify(config));
+    const id = sha256Digest(configBytes);
+    const cfgExisted = await store.content.has(id);
+    await store.content.ingest(configBytes, { digest: id });
+    op.blob(id, !cfgExisted);
+    const manifest: Manifest = {
+      schemaVersion: 2,
+      mediaType: MediaTypes.ociManifest,
+      config: { mediaType: MediaTypes.ociConfig, digest: id, size: configBytes.length },
+      layers,
+    };
+    const manifestBytes = Buffer.from(JSON.stringify(manifest));
+    const manDigest = sha256Digest(manifestBytes);
+    const manExisted = await store.content.has(manDigest);
+    await store.content.ingest(manifestBytes, { digest: manDigest });
+    op.blob(manDigest, !manExisted);
+    await store.unpack(id, config, manifest, op);
+    await store.register([{ id, manifestDigest: manDigest, tags: tag ? [tag] : [], ...(parent ? { parent: parent.id } : {}) }]);
+    return { id, tags: tag ? [opts.tag!] : [] };
+  } finally {
+    await op.end();
+  }
+}
