@@ -65,7 +65,7 @@ function planFor(args: LaunchArgs): ExecutorPlan {
   void terminal;
   return compileSpec(args.spec, {
     bundle: args.bundle, seccompFilter, consoleSocket: args.consoleSocket,
-    startMode: args.startMode === 'fifo' ? 'open-fifo' : 'wait-start', fifoPath: args.fifoPath,
+    startMode: args.startMode === 'fifo' ? 'open-fifo' : 'wait-start', fifoPath: args.fifoPath, cgroupPath: args.cgroup.path,
   });
 }
 

@@ -3,7 +3,7 @@
 // container to completion with its output, and a snapshot of what could leak.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -38,6 +38,7 @@ export interface Fixture {
 /** A bundle with a busybox rootfs and a Runtime whose state and cgroups are unique to it. */
 export function makeFixture(prefix = 'wharf-rt-'): Fixture {
   const base = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(base, 0o755); // a container root mapped to another uid must reach its rootfs
   const rootfs = makeBusyboxRootfs(join(base, 'rootfs'));
   const cgroupParent = `wharf-test-${suffix()}`;
   const runtime = new Runtime({ root: join(base, 'state'), cgroupParent });
@@ -108,7 +109,7 @@ export async function until(cond: () => boolean, ms: number, what: string): Prom
 }
 
 /** Everything a container could leave behind that belongs to `fx`. */
-export interface Leftovers { cgroupDirs: string[]; mounts: string[]; stateDirs: string[]; processes: number[] }
+export interface Leftovers { cgroupDirs: string[]; mounts: string[]; stateDirs: string[]; processes: string[] }
 
 /** cgroup dirs of the fixture's parent in any hierarchy, host mounts under its dir, state dirs,
  *  stray processes. */
@@ -123,9 +124,21 @@ export function leftovers(fx: Fixture): Leftovers {
   return { cgroupDirs, mounts, stateDirs, processes: strayProcesses(fx.cgroupParent) };
 }
 
+const NOTHING: Leftovers = { cgroupDirs: [], mounts: [], stateDirs: [], processes: [] };
+
+/** leftovers() once it is empty, or after `ms` (an exited monitor may not be reaped yet). */
+export async function settledLeftovers(fx: Fixture, ms = 3000): Promise<Leftovers> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const l = leftovers(fx);
+    if (JSON.stringify(l) === JSON.stringify(NOTHING) || Date.now() > end) return l;
+    await sleep(20);
+  }
+}
+
 /** Processes that could be ours: descendants of this process (executor monitors and what they
  *  forked) and any process in one of the fixture's cgroups. */
-export function strayProcesses(cgroupParent: string): number[] {
+export function strayProcesses(cgroupParent: string): string[] {
   const parents = new Map<number, number>();
   const out = new Set<number>();
   for (const p of readdirSync('/proc')) {
@@ -141,7 +154,15 @@ export function strayProcesses(cgroupParent: string): number[] {
       if (q === process.pid) { out.add(pid); break; }
     }
   }
-  return [...out].sort((a, b) => a - b);
+  return [...out].sort((a, b) => a - b).map(describeProcess);
+}
+
+function describeProcess(pid: number): string {
+  try {
+    return `${pid} ${readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim()}`;
+  } catch {
+    return `${pid} (exited)`;
+  }
 }
 
 export function fdCount(): number {

@@ -12,14 +12,14 @@ export class RestartBackoff {
   private timeoutMs = 0;
 
   /**
-   * Decides after an exit. `manuallyStopped` covers docker stop/kill and daemon shutdown;
-   * `restartCount` is the container's count so far.
+   * Decides after an exit. `canceled`: stopped on purpose (docker stop, kill with the stop
+   * signal, daemon shutdown); `manuallyStopped` only matters to unless-stopped.
    */
-  decide(policy: HostConfig['RestartPolicy'], exitCode: number, manuallyStopped: boolean, restartCount: number, ranMs: number): RestartDecision {
+  decide(policy: HostConfig['RestartPolicy'], exitCode: number, canceled: boolean, manuallyStopped: boolean, restartCount: number, ranMs: number): RestartDecision {
     if (ranMs >= RESET_AFTER_MS) this.timeoutMs = 0;
     this.timeoutMs = this.timeoutMs === 0 ? INITIAL_MS : Math.min(this.timeoutMs * 2, MAX_MS);
-    if (manuallyStopped) return { restart: false, delayMs: 0 };
-    return { restart: policyWantsRestart(policy, exitCode, false, restartCount), delayMs: this.timeoutMs };
+    if (canceled) return { restart: false, delayMs: 0 };
+    return { restart: policyWantsRestart(policy, exitCode, manuallyStopped, restartCount), delayMs: this.timeoutMs };
   }
 }
 

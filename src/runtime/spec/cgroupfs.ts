@@ -16,7 +16,7 @@ export interface CgroupMountOps {
 }
 
 export function cgroupMountOps(planner: RootfsPlanner, dest: string, flags: number): CgroupMountOps {
-  const { rootfs, userns, newCgroupns } = planner.ctx;
+  const { rootfs, userns, newCgroupns, cgroupPath } = planner.ctx;
   const mounts = planner.hostMounts();
   const unified = mounts.find((m) => m.mountPoint === HOST_CGROUP_ROOT && m.fstype === 'cgroup2');
   const now: ChildOp[] = [];
@@ -46,7 +46,11 @@ export function cgroupMountOps(planner: RootfsPlanner, dest: string, flags: numb
     const name = basename(h.mountPoint);
     const target = `${dest}/${name}`;
     now.push({ op: 'mkdir', path: `${rootfs}${target}`, mode: 0o755, parents: false });
-    if (userns && !(newCgroupns && h.fstype === 'cgroup2')) {
+    const own = cgroupPath && !newCgroupns ? `${h.mountPoint}/${cgroupPath}` : '';
+    if (own && planner.ctx.host.kind(own) === 'dir') {
+      // Like Docker on v1 without a cgroup namespace: the container sees its own cgroup as the root.
+      bindHost(own, target);
+    } else if (userns && !(newCgroupns && h.fstype === 'cgroup2')) {
       bindHost(h.mountPoint, target);
     } else if (h.fstype === 'cgroup2') {
       mountIn('cgroup', target, 'cgroup2', flags, '');

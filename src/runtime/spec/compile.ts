@@ -29,6 +29,8 @@ export interface CompileContext {
   preserveFds?: number;
   /** Host lookups (tests inject one); defaults to the real filesystem. */
   host?: HostView;
+  /** The container's cgroup, relative to each hierarchy root, already created. */
+  cgroupPath?: string;
 }
 
 export interface ExecContext {
@@ -80,7 +82,7 @@ export function compileSpec(spec: Spec, ctx: CompileContext): ExecutorPlan {
   let planner: RootfsPlanner | undefined;
   if (isNew(spec, 'mount')) {
     planner = new RootfsPlanner(spec, {
-      rootfs, bundle: ctx.bundle, host, userns, newNetns: isNew(spec, 'network'), newCgroupns: isNew(spec, 'cgroup'),
+      rootfs, bundle: ctx.bundle, host, userns, newNetns: isNew(spec, 'network'), newCgroupns: isNew(spec, 'cgroup'), cgroupPath: ctx.cgroupPath,
     });
     ops.push({ op: 'umask', mask: 0 }); // modes of created dirs and device nodes are exact
     ops.push(...planner.plan());

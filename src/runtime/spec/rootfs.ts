@@ -23,6 +23,8 @@ export interface RootfsContext {
   userns: boolean;
   newNetns: boolean;
   newCgroupns: boolean;
+  /** The container's cgroup path relative to each hierarchy root (v1: its own dirs are bound). */
+  cgroupPath?: string;
 }
 
 /** A mount as it will exist in the container, for later decisions (masking, /dev). */

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { DOCKER_MASKED_PATHS, DOCKER_READONLY_PATHS } from '../../../src/runtime/spec/defaults.js';
-import { dockerSpec, leftovers, makeFixture, nsLinks, runToEnd, startContainer, until } from '../../helpers/runtime-fixture.js';
+import { dockerSpec, settledLeftovers, makeFixture, nsLinks, runToEnd, startContainer, until } from '../../helpers/runtime-fixture.js';
 
 const fx = makeFixture('wharf-rt-iso-');
 after(() => fx.cleanup());
@@ -109,6 +109,6 @@ test('in a user namespace uid 0 inside is uid 100000 outside', async () => {
   }
 });
 
-test('nothing is left behind by these containers', () => {
-  assert.deepEqual(leftovers(fx), { cgroupDirs: [], mounts: [], stateDirs: [], processes: [] });
+test('nothing is left behind by these containers', async () => {
+  assert.deepEqual(await settledLeftovers(fx), { cgroupDirs: [], mounts: [], stateDirs: [], processes: [] });
 });
