@@ -9,6 +9,8 @@ import { buildApp } from '../api/app.js';
 import type { ApiEngine, EngineSettings, RouteRegistrar } from '../api/engine.js';
 import { systemRoutes } from '../api/routes/system.js';
 import { ApiServer } from '../api/server.js';
+import { containerRoutes } from '../api/routes/containers.js';
+import { Engine } from '../engine/engine.js';
 import { EventBus } from '../engine/events.js';
 import type { DaemonConfig } from './config.js';
 import { acquirePidFile, PidFileInUseError } from './pidfile.js';
@@ -74,7 +76,19 @@ function engineId(dataRoot: string): string {
   return id;
 }
 
-const baseEngine: EngineFactory = async ({ settings, events }) => ({ settings, events });
+/** The full engine: images, runtime and containers under the data root. */
+export const wharfEngine: EngineFactory = async ({ config, logger, settings, events }) => {
+  const engine = await Engine.open({
+    dataRoot: config.dataRoot, execRoot: config.execRoot, events, logger,
+    storageDriver: config.storageDriver, logDriver: config.logDriver, logOpts: config.logOpts,
+  });
+  return {
+    settings, events,
+    info: { containers: () => engine.containerCounts(), images: () => engine.images.ids().length },
+    routes: () => [containerRoutes(engine.containers)],
+    shutdown: () => engine.shutdown(),
+  };
+};
 
 export async function startDaemon(config: DaemonConfig, opts: StartOptions = {}): Promise<RunningDaemon> {
   const logger = opts.logger ?? createLogger(config.logLevel);
@@ -106,7 +120,7 @@ export async function startDaemon(config: DaemonConfig, opts: StartOptions = {})
       runtimes: { wharf: { path: 'wharf-exec' } },
       initBinary: 'wharf-init',
     };
-    engine = await (opts.createEngine ?? baseEngine)({ config, logger, settings, events });
+    engine = await (opts.createEngine ?? wharfEngine)({ config, logger, settings, events });
     const app = buildApp({ engine, logger, routes: [systemRoutes(engine), ...(engine.routes?.() ?? [])] });
     const server = await ApiServer.listen({
       app, addresses: config.hosts, tls: config.tls, socketGroup: config.group, groupRequired: config.groupExplicit, logger,

@@ -51,7 +51,8 @@ function validate(opts: CreateImageOptions, base: ContainerConfig): { config: Co
 export async function createImage(store: ImageStore, opts: CreateImageOptions): Promise<CreatedImage> {
   const parent = opts.parent !== undefined ? await store.get(opts.parent) : undefined;
   const { config: containerConfig, tag } = validate(opts, opts.config ?? parent?.config.config ?? {});
-  const created = (opts.created ?? new Date()).toISOString();
+  // RFC 3339 like Docker writes it (no empty fraction): 1970-01-01T00:00:00Z.
+  const created = (opts.created ?? new Date()).toISOString().replace(/\.000Z$/, 'Z');
   const platform: { os: string; architecture: string; variant?: string } = opts.platform ?? (parent ? { os: parent.config.os, architecture: parent.config.architecture } : hostPlatform());
   const op = await store.beginOperation('create');
   try {

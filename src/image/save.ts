@@ -6,7 +6,6 @@ import type { Readable, Writable } from 'node:stream';
 import tar from 'tar-stream';
 import { sha256Digest } from '../storage/index.js';
 import type { ImageStore, Image } from './store.js';
-import { ImageNotFoundError } from './errors.js';
 import { parseReference, parseNormalizedTagged, familiarName, familiarString, referenceString, type Reference } from './reference.js';
 import { Annotations, MediaTypes, type ImageConfig } from './types.js';
 import { chainIdsOfConfig } from './chain.js';

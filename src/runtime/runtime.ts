@@ -1,6 +1,6 @@
 // The runtime library: OCI config in, isolated process out. Runtime creates and finds
 // containers; Container drives one through its lifecycle (created → running → stopped).
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openCgroup } from './cgroups/index.js';
 import type { Cgroup, CgroupStats, LinuxResources as CgroupResources } from './cgroups/types.js';
@@ -72,6 +72,7 @@ export class Runtime {
     const rec: ContainerRecord = {
       ociVersion: spec.ociVersion, id, bundle, pid: launched.pid,
       pidStartTime: processStartTime(launched.pid) ?? '', monitorPid: launched.monitorPid,
+      monitorStartTime: processStartTime(launched.monitorPid) ?? '',
       cgroupPath, statusFile: join(dir, 'exit-status'), created: new Date().toISOString(),
       started: false, annotations: spec.annotations ?? {},
       ownPidNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
@@ -155,6 +156,7 @@ export class Container {
       return { code: e.code, signal: e.signal };
     }
     await waitForPidExit(this.rec.pid, this.rec.pidStartTime);
+    await this.monitorGone();
     const s = readStatusFile(this.rec.statusFile);
     return { code: s?.code ?? null, signal: s?.signal ?? null };
   }
@@ -183,20 +185,14 @@ export class Container {
   /** Runs an extra process in every namespace and the cgroup of the running container. */
   async exec(process: Process, io?: LaunchIO, consoleSocket?: string): Promise<Launched> {
     if (this.status() !== 'running') throw new Error(`cannot exec in container "${this.id}": it is not running`);
-    const tmp = mkdtempSync(join(this.runtime.states.dir(this.id), 'exec-'));
-    try {
-      const launched = await launch({
-        spec: this.spec, bundle: this.rec.bundle, cgroup: this.cgroup, io, consoleSocket,
-        startMode: 'message', statusFile: join(tmp, 'exit-status'), fifoPath: join(tmp, 'fifo'),
-        exec: { initPid: this.rec.pid, process },
-      });
-      await launched.start();
-      void launched.exited.finally(() => rmSync(tmp, { recursive: true, force: true }));
-      return launched;
-    } catch (err) {
-      rmSync(tmp, { recursive: true, force: true });
-      throw err;
-    }
+    // No status file: an exec'd process is waited for by whoever started it.
+    const launched = await launch({
+      spec: this.spec, bundle: this.rec.bundle, cgroup: this.cgroup, io, consoleSocket,
+      startMode: 'message', statusFile: '', fifoPath: '',
+      exec: { initPid: this.rec.pid, process },
+    });
+    await launched.start();
+    return launched;
   }
 
   /** Removes the container: refuses a live one unless forced (then kills it). */
@@ -213,7 +209,14 @@ export class Container {
     }
     // Without its own pid namespace the init's death does not kill the rest.
     if (this.cgroup.exists()) this.cgroup.destroy();
+    await this.monitorGone();
     this.runtime.states.remove(this.id);
+  }
+
+  /** The monitor reports the exit, then writes the status file into the state dir and exits. */
+  private async monitorGone(): Promise<void> {
+    const monitor = this.rec.monitorStartTime ? this.rec.monitorPid : 0;
+    if (monitor > 0) await waitForPidExit(monitor, this.rec.monitorStartTime, 5000);
   }
 }
 

@@ -12,6 +12,8 @@ export interface ContainerRecord {
   /** Field 22 of /proc/<pid>/stat at creation: tells a reused pid from ours. */
   pidStartTime: string;
   monitorPid: number;
+  /** Start time of the monitor: it writes statusFile after the init exited, then exits. */
+  monitorStartTime: string;
   /** cgroup path relative to each hierarchy root. */
   cgroupPath: string;
   /** Written by the monitor when the init exits: "<code> <signal>". */

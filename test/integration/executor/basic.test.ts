@@ -1,10 +1,14 @@
 // Spawn, exec and error reporting of real plans (root only).
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import { CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_NEWIPC } from '../../../src/runtime/ops.js';
-import { spawnExecutor, ExecutorError } from '../../../src/runtime/executor/index.js';
-import { collect, containerSetup, gone, makeRootfs, removeRootfs, run, until } from './helpers.js';
+import { executorPath, spawnExecutor, ExecutorError } from '../../../src/runtime/executor/index.js';
+import { MS_BIND, collect, containerSetup, gone, makeRootfs, removeRootfs, run, until } from './helpers.js';
 
 const rootfs = makeRootfs();
 after(() => removeRootfs(rootfs));
@@ -79,4 +83,37 @@ test('exit code and signal are reported', async () => {
   await k.started;
   process.kill(k.pid, 'SIGKILL');
   assert.deepEqual(await k.exited, { code: null, signal: 'SIGKILL' });
+});
+
+test('a malformed plan record is refused with a setup error, nothing cloned', async () => {
+  const proc = spawn(executorPath(), [], { stdio: ['ignore', 'ignore', 'ignore', 'pipe'] });
+  const ctl = proc.stdio[3] as Duplex;
+  const reply = collect(ctl);
+  ctl.write(Buffer.from([6, 0, 0, 0, 1, 9, 9, 9, 9, 9])); // kind 1 (plan), body too short
+  const code = await new Promise((r) => proc.once('exit', r));
+  assert.equal(code, 125);
+  assert.match(await reply, /^error setup -1 22 malformed plan\n$/);
+});
+
+test('mount-in: symlinks and .. in the target stay inside the root', async (t) => {
+  const host = mkdtempSync(join(tmpdir(), 'wharf-exec-host-'));
+  t.after(() => rmSync(host, { recursive: true, force: true }));
+  writeFileSync(join(host, 'host-marker'), '');
+  mkdirSync(join(rootfs, host), { recursive: true });
+  writeFileSync(join(rootfs, host, 'inside-marker'), '');
+  symlinkSync(host, join(rootfs, 'escape'));
+  t.after(() => rmSync(join(rootfs, 'escape')));
+  const tmpfs = (target: string) => ({ op: 'mount-in' as const, root: rootfs, source: 'tmpfs', target, fstype: 'tmpfs', flags: 0, data: '' });
+  const ops = [
+    containerSetup(rootfs)[0],
+    tmpfs('/escape'),
+    { op: 'mount-in' as const, root: rootfs, source: '/bin', target: `../../../..${host}`, fstype: '', flags: MS_BIND, data: '' },
+    ...run(['sh', '-c', `ls ${host}; echo --; ls ${rootfs}${host}`]),
+  ];
+  const h = await spawnExecutor({ pre: [], cloneFlags: CLONE_NEWNS, ops }, { stdio: ['ignore', 'pipe', 'inherit'] });
+  const out = collect(h.stdout);
+  assert.equal((await h.exited).code, 0);
+  const [outside, inside] = (await out).split('--');
+  assert.deepEqual(outside.split(/\s+/).filter(Boolean), ['host-marker'], 'host directory untouched');
+  assert.ok(inside.includes('busybox') && !inside.includes('inside-marker'), `mounts landed inside the root: ${inside}`);
 });

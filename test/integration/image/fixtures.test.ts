@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync } from 'node:child_process';
-import { loadImages, type ImageStore } from '../../../src/image/index.js';
-import { openTempStore, fixture, mountImage } from './helpers.js';
+import { loadImages, ImageStore } from '../../../src/image/index.js';
+import { openTempStore, fixture, mountImage, tempDir, cleanupDir } from './helpers.js';
 
 let store: ImageStore;
 let close: () => Promise<void>;
@@ -97,5 +97,23 @@ test('busybox docker-save fixture loads and runs its shell', async () => {
     assert.equal(execFileSync('chroot', [m.dir, '/bin/sh', '-c', 'echo ok'], { encoding: 'utf8' }), 'ok\n');
   } finally {
     await m.release();
+  }
+});
+
+test('with the vfs snapshotter (full copies, whiteouts applied as deletions) the rootfs is the same', async () => {
+  const root = tempDir('wharf-imgroot-');
+  try {
+    const vfs = await ImageStore.open(root, { snapshotter: { driver: 'vfs' } });
+    assert.equal(vfs.snapshots.driver, 'vfs');
+    await loadImages(vfs, fs.createReadStream(fixture('layers-oci-zstd.tar')), { repository: 'v/layers' });
+    const m = await mountImage(vfs, 'v/layers:layers-1.0');
+    try {
+      checkRootfs(m.dir, 'vfs');
+    } finally {
+      await m.release();
+    }
+    assert.ok((await vfs.list())[0]!.Size > 3_900_000);
+  } finally {
+    await cleanupDir(root);
   }
 });

@@ -10,8 +10,8 @@ import tar from 'tar-stream';
 import { ImageStore } from '../../../src/image/index.js';
 import { removeTree } from '../../../src/storage/index.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../..');
-export const FIXTURES = process.env.WHARF_FIXTURES ?? path.resolve(repoRoot, '../shared/fixtures/images');
+export { FIXTURES } from '../../helpers/fixtures.js';
+import { FIXTURES } from '../../helpers/fixtures.js';
 export const fixture = (name: string) => path.join(FIXTURES, name);
 
 export function tempDir(prefix = 'wharf-img-'): string {

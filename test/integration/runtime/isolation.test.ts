@@ -95,7 +95,8 @@ test('in a user namespace uid 0 inside is uid 100000 outside', async () => {
   const r = await startContainer(fx, spec);
   try {
     const file = join(fx.rootfs, 'tmp/made-inside');
-    await until(() => { try { return statSync(file).size > 0; } catch { return false; } }, 10_000, 'the file');
+    const made = () => { try { return statSync(file).size > 0; } catch { return false; } };
+    await until(() => made() && r.stdout().includes('\n'), 10_000, 'the file and the output');
     assert.equal(r.stdout().trim(), '0', 'root inside');
     const st = statSync(file);
     assert.equal(st.uid, 100000);

@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 import tar from 'tar-stream';
 import { encodeTarHeader, tarPadding, TAR_END, type TarWriteHeader } from '../../../src/storage/tar-writer.js';
 
-export const FIXTURES = '/work/shared/fixtures/images';
+export { FIXTURES } from '../../helpers/fixtures.js';
 
 export function tmpDir(tag: string): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), `wharf-st-${tag}-`));
