@@ -10,6 +10,11 @@ import type { ApiEngine, EngineSettings, RouteRegistrar } from '../api/engine.js
 import { systemRoutes } from '../api/routes/system.js';
 import { ApiServer } from '../api/server.js';
 import { containerRoutes } from '../api/routes/containers.js';
+import { imageRoutes } from '../api/routes/images.js';
+import { systemDfRoutes } from '../api/routes/system-df.js';
+import { ImageService } from '../engine/images.js';
+import { containerSideOf } from '../engine/images-containers.js';
+import { NO_FILTERS } from '../engine/filters.js';
 import { Engine } from '../engine/engine.js';
 import { EventBus } from '../engine/events.js';
 import type { DaemonConfig } from './config.js';
@@ -85,7 +90,14 @@ export const wharfEngine: EngineFactory = async ({ config, logger, settings, eve
   return {
     settings, events,
     info: { containers: () => engine.containerCounts(), images: () => engine.images.ids().length },
-    routes: () => [containerRoutes(engine.containers)],
+    routes: () => {
+      const images = new ImageService({ store: engine.images, events, containers: containerSideOf(engine.containers) });
+      return [
+        containerRoutes(engine.containers),
+        imageRoutes(images),
+        systemDfRoutes({ images, containers: () => engine.containers.list({ all: true, limit: -1, size: true, filters: NO_FILTERS }) }),
+      ];
+    },
     shutdown: () => engine.shutdown(),
   };
 };

@@ -70,7 +70,7 @@ export function mergeCommitConfig(user: ContainerConfig, container: ContainerCon
       out.Cmd = c.Cmd;
       if (c.ArgsEscaped !== undefined) out.ArgsEscaped = c.ArgsEscaped;
     }
-    if (out.Entrypoint === undefined) out.Entrypoint = c.Entrypoint;
+    if (out.Entrypoint == null) out.Entrypoint = c.Entrypoint;
   }
   if (c.Healthcheck) out.Healthcheck = { ...c.Healthcheck, ...out.Healthcheck };
   if (!out.WorkingDir) out.WorkingDir = c.WorkingDir ?? '';

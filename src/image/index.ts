@@ -17,3 +17,11 @@ export { createImage, type CreateImageOptions, type CreatedImage } from './creat
 export { importImage, type ImportOptions } from './import.js';
 export { buildBusyboxImage, isStaticElf } from './busybox.js';
 export { hostPlatform } from './platform.js';
+export { commitContainer, mergeCommitConfig, EMPTY_TAR_DIGEST, type CommitOptions } from './commit.js';
+export { exportContainer, exportRootfs } from './export.js';
+export {
+  archiveHead, archiveGet, archiveGetSnapshot, archivePut, withMountedSnapshot, mountSnapshot,
+  encodePathStat, decodePathStat, parseContainerPath,
+  ContainerPathNotFoundError, ContainerPathNotDirectoryError, ExtractPointNotDirectoryError, SymlinkLoopError, ArchiveEntryError,
+  type ArchiveOptions, type ArchiveGetOptions, type ArchivePutOptions, type ContainerPathStat, type MountedSnapshot,
+} from './cp/index.js';

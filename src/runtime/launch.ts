@@ -6,7 +6,7 @@ import { spawnExecutor, type ExecutorHandle, type StdioSpec } from './executor/i
 import { ExecutorError } from './executor/errors.js';
 import type { ExitStatus } from './executor/status.js';
 import { writeIdMaps } from './idmap.js';
-import { compileSeccomp } from './seccomp/index.js';
+import { compileSeccomp } from './seccomp/compile.js';
 import { compileExec, compileSpec, describeFailure } from './spec/compile.js';
 import type { LinuxSeccomp, Process, Spec } from './spec/types.js';
 import type { ExecutorPlan } from './ops.js';

@@ -1,5 +1,6 @@
 // The runtime library: OCI config in, isolated process out. Runtime creates and finds
 // containers; Container drives one through its lifecycle (created → running → stopped).
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openCgroup } from './cgroups/index.js';
@@ -7,10 +8,9 @@ import type { Cgroup, CgroupStats, LinuxResources as CgroupResources } from './c
 import { loadDeviceProgram } from './executor/bpf.js';
 import { readStatusFile } from './executor/status.js';
 import { effectiveDeviceRules } from './spec/defaults.js';
-import { validateSpec } from './spec/validate.js';
 import type { LinuxResources, Process, Spec, State } from './spec/types.js';
 import { StateDir, type ContainerRecord, processStartTime } from './state.js';
-import { launch, type LaunchIO, type Launched } from './launch.js';
+import type { LaunchIO, Launched } from './launch.js';
 import { waitForPidExit } from './wait.js';
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
@@ -50,6 +50,7 @@ export class Runtime {
   /** Sets up the container up to the start barrier: namespaces, cgroup, mounts, all but exec. */
   async create(id: string, opts: CreateOptions): Promise<Container> {
     const bundle = resolve(opts.bundle);
+    const { validateSpec, launch } = await createModules();
     const spec = validateSpec(opts.spec ?? readConfig(bundle));
     const rootPath = resolve(bundle, spec.root!.path);
     if (!existsSync(rootPath)) throw new Error(`root.path: rootfs "${rootPath}" does not exist`);
@@ -58,6 +59,7 @@ export class Runtime {
     const cgroup = openCgroup(cgroupPath, { deviceLoader: loadDeviceProgram });
     let launched: Launched | undefined;
     try {
+      if (opts.startMode === 'fifo') makeExecFifo(join(dir, 'exec.fifo'));
       cgroup.create({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec) } as CgroupResources);
       launched = await launch({
         spec, bundle, cgroup, io: opts.io, consoleSocket: opts.consoleSocket,
@@ -186,6 +188,7 @@ export class Container {
   async exec(process: Process, io?: LaunchIO, consoleSocket?: string): Promise<Launched> {
     if (this.status() !== 'running') throw new Error(`cannot exec in container "${this.id}": it is not running`);
     // No status file: an exec'd process is waited for by whoever started it.
+    const { launch } = await createModules();
     const launched = await launch({
       spec: this.spec, bundle: this.rec.bundle, cgroup: this.cgroup, io, consoleSocket,
       startMode: 'message', statusFile: '', fifoPath: '',
@@ -220,6 +223,13 @@ export class Container {
   }
 }
 
+/** Validation and launching load a few hundred kB of code: only commands that create or exec
+ *  need them (state, kill, list... start faster without). */
+async function createModules() {
+  const [{ validateSpec }, { launch }] = await Promise.all([import('./spec/validate.js'), import('./launch.js')]);
+  return { validateSpec, launch };
+}
+
 function readConfig(bundle: string): unknown {
   const file = join(bundle, 'config.json');
   try {
@@ -237,6 +247,16 @@ function writeSpecCopy(dir: string, spec: Spec): void {
 
 function readSpecCopy(dir: string): Spec | null {
   try { return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec; } catch { return null; }
+}
+
+/** runc's exec.fifo: the init blocks opening it for writing until `start` opens it for reading.
+ *  Mode 0622 so a container root mapped to another uid can open it too. Node has no mkfifo. */
+function makeExecFifo(path: string): void {
+  try {
+    execFileSync('mkfifo', ['-m', '0622', path], { stdio: ['ignore', 'ignore', 'pipe'] });
+  } catch (err) {
+    throw new Error(`cannot make exec fifo ${path}: ${(err as { stderr?: Buffer }).stderr?.toString().trim() || (err as Error).message}`);
+  }
 }
 
 /** Opening the fifo for reading releases the init blocked opening it for writing. */

@@ -113,7 +113,9 @@ export class Snapshotter {
     const want = opts.driver ?? 'auto';
     if (want !== 'auto' && want !== 'overlay' && want !== 'vfs') throw new Error(`invalid storage driver ${JSON.stringify(want)}: expected overlay, vfs or auto`);
     for (const d of ['snapshots', 'snapshots/.empty', 'l', 'tmp']) await fs.mkdir(path.join(root, d), { recursive: true });
-    const recorded = (await fs.readFile(path.join(root, 'snapshots', DRIVER_FILE), 'utf8').catch(() => '')).trim() as DriverName | '';
+    const rawDriver = (await fs.readFile(path.join(root, 'snapshots', DRIVER_FILE), 'utf8').catch(() => '')).trim();
+    // The file is written with writeJsonAtomic: a JSON string.
+    const recorded = (rawDriver.startsWith('"') ? JSON.parse(rawDriver) : rawDriver) as DriverName | '';
     if (recorded && want !== 'auto' && want !== recorded) {
       throw new Error(`storage driver ${want} requested but ${root} holds ${recorded} snapshots`);
     }

@@ -3,7 +3,7 @@
 // container to completion with its output, and a snapshot of what could leak.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
@@ -32,6 +32,8 @@ export interface Fixture {
   cgroupParent: string;
   /** Writes <bundle>/config.json. */
   writeConfig(spec: Spec): void;
+  /** A bundle of its own sharing the rootfs, its cgroup under the fixture's parent. */
+  bundleFor(name: string, spec: Spec): string;
   cleanup(): void;
 }
 
@@ -45,6 +47,13 @@ export function makeFixture(prefix = 'wharf-rt-'): Fixture {
   return {
     base, bundle: base, rootfs, runtime, cgroupParent,
     writeConfig: (spec) => writeFileSync(join(base, 'config.json'), JSON.stringify(spec)),
+    bundleFor: (name, spec) => {
+      const dir = join(base, `bundle-${name}`);
+      mkdirSync(dir);
+      const own = { ...spec, root: { ...spec.root!, path: '../rootfs' }, linux: { ...spec.linux, cgroupsPath: `/${cgroupParent}/${name}` } };
+      writeFileSync(join(dir, 'config.json'), JSON.stringify(own));
+      return dir;
+    },
     cleanup: () => rmSync(base, { recursive: true, force: true }),
   };
 }

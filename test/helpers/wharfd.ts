@@ -19,6 +19,8 @@ export interface WharfdOptions {
   dir?: string;
   /** Pass -H/--data-root/--exec-root (default true); false leaves them to args/daemon.json. */
   defaultPaths?: boolean;
+  /** Socket to listen on and to ping (default <dir>/wharf.sock); with defaultPaths false, only pinged. */
+  socket?: string;
   /** Milliseconds to wait for /_ping (default 20 s). */
   timeoutMs?: number;
 }
@@ -35,8 +37,10 @@ export interface Wharfd {
   startupMs: number;
   /** Everything the daemon wrote to stderr so far. */
   logs(): string;
-  /** Resident memory of the daemon process in KiB. */
+  /** Resident memory of the daemon process in KiB (includes node's shared binary pages). */
   rssKb(): number;
+  /** RSS, proportional set size and private (anonymous, dirty) memory in KiB. */
+  memory(): { rssKb: number; pssKb: number; privateKb: number };
   /** SIGTERM (SIGKILL after 10 s), wait for exit, remove the temp dir if we made it. */
   stop(signal?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -57,12 +61,19 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
 }
 
+/** Memory of a process from /proc/<pid>/smaps_rollup, in KiB. */
+export function processMemory(pid: number): { rssKb: number; pssKb: number; privateKb: number } {
+  const text = fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8');
+  const field = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? 0);
+  return { rssKb: field('Rss'), pssKb: field('Pss'), privateKb: field('Private_Dirty') + field('Private_Clean') };
+}
+
 export function makeTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-d-'));
 }
 
 function spawnDaemon(dir: string, opts: WharfdOptions): { child: ChildProcess; socket: string; dataRoot: string; execRoot: string; out: { text: string } } {
-  const socket = path.join(dir, 'wharf.sock');
+  const socket = opts.socket ?? path.join(dir, 'wharf.sock');
   const dataRoot = path.join(dir, 'root');
   const execRoot = path.join(dir, 'exec');
   const configFile = path.join(dir, 'daemon.json');
@@ -132,6 +143,7 @@ export async function startWharfd(opts: WharfdOptions = {}): Promise<Wharfd> {
     startupMs,
     logs: () => d.out.text,
     rssKb: () => Number(/VmRSS:\s+(\d+)/.exec(fs.readFileSync(`/proc/${d.child.pid}/status`, 'utf8'))?.[1] ?? 0),
+    memory: () => processMemory(d.child.pid!),
     stop,
   };
 }

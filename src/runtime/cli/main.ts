@@ -3,10 +3,9 @@
 import { Command, Option } from 'commander';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import type { Launched } from '../launch.js';
 import { Runtime } from '../runtime.js';
-import { defaultSpec } from '../spec/defaults.js';
 import type { Process } from '../spec/types.js';
-import { features } from './features.js';
 import { parseSignal } from './signals.js';
 
 const program = new Command('wharf-runtime')
@@ -46,6 +45,9 @@ program.command('create <id>').description('create a container (it waits for sta
   .option('--console-socket <path>', 'unix socket that receives the pty master')
   .option('--no-pivot', 'accepted for compatibility')
   .action(action(async (id: string, o: { bundle: string; pidFile?: string; consoleSocket?: string }) => {
+    if (!o.consoleSocket && wantsTerminal(o.bundle)) {
+      throw new Error('process.terminal is true: create needs --console-socket to hand over the pty master');
+    }
     const c = await runtime().create(id, {
       bundle: o.bundle, consoleSocket: o.consoleSocket, startMode: 'fifo', io: { detached: true },
     });
@@ -68,9 +70,11 @@ program.command('run <id>').description('create and start a container, then wait
     });
     if (o.pidFile) writeFileSync(resolve(o.pidFile), String(c.pid));
     forwardSignals(c.pid);
+    const relayed = o.detach ? Promise.resolve() : relayTerminal(c.io);
     await c.start();
     if (o.detach) { c.detach(); return; }
     const exit = await c.wait();
+    await relayed;
     await c.delete(true);
     process.exit(exit.code ?? 128 + signalNumber(exit.signal));
   }));
@@ -122,6 +126,7 @@ program.command('list').alias('ls').description('list containers')
   }));
 
 program.command('exec <id> [command...]').description('run a process in a running container')
+  .passThroughOptions()
   .option('-p, --process <file>', 'process.json (OCI process) to run')
   .option('-t, --tty', 'allocate a pty')
   .option('--console-socket <path>', 'unix socket that receives the pty master')
@@ -136,20 +141,33 @@ program.command('exec <id> [command...]').description('run a process in a runnin
     const launched = await c.exec(proc, { detached: o.detach === true }, o.consoleSocket);
     if (o.pidFile) writeFileSync(resolve(o.pidFile), String(launched.pid));
     if (o.detach) { launched.detach(); return; }
-    if (launched.io.stdout) launched.io.stdout.pipe(process.stdout);
-    if (launched.io.stdin) process.stdin.pipe(launched.io.stdin);
+    const relayed = relayTerminal(launched.io);
     const exit = await launched.exited;
+    await relayed;
     process.exit(exit.code ?? 128 + signalNumber(exit.signal));
   }));
 
 program.command('features').description('print the features this runtime supports')
-  .action(action(() => { console.log(JSON.stringify(features(), null, 2)); }));
+  .action(action(async () => {
+    const { features } = await import('./features.js');
+    console.log(JSON.stringify(features(), null, 2));
+  }));
 
 program.command('spec').description('write a default config.json in the bundle')
   .option('-b, --bundle <dir>', 'bundle directory', '.')
-  .action(action((o: { bundle: string }) => {
+  .action(action(async (o: { bundle: string }) => {
+    const { defaultSpec } = await import('../spec/defaults.js');
     writeFileSync(resolve(o.bundle, 'config.json'), JSON.stringify(defaultSpec('rootfs', ['sh']), null, 2) + '\n', { flag: 'wx' });
   }));
+
+/** A peek at the bundle's config (the runtime reads and validates it properly). */
+function wantsTerminal(bundle: string): boolean {
+  try {
+    return (JSON.parse(readFileSync(resolve(bundle, 'config.json'), 'utf8')) as { process?: { terminal?: unknown } }).process?.terminal === true;
+  } catch {
+    return false;
+  }
+}
 
 interface ExecFlags { process?: string; tty?: boolean; consoleSocket?: string; cwd?: string; env: string[]; user?: string; detach?: boolean; pidFile?: string }
 
@@ -169,6 +187,21 @@ function execProcess(base: Process | undefined, command: string[], o: ExecFlags)
 
 function signalNumber(name: string | null): number {
   return name ? (parseSignal(name) as number) : 0;
+}
+
+/** With process.terminal and no console socket the pty is relayed over pipes: connect them to
+ *  our stdio (raw mode and window size when we run on a terminal ourselves). */
+function relayTerminal(io: Launched['io'] | undefined): Promise<void> {
+  if (!io?.stdout) return Promise.resolve();
+  const drained = new Promise<void>((res) => { io.stdout!.once('end', res).once('error', () => res()); });
+  io.stdout.pipe(process.stdout);
+  if (!io.stdin) return drained;
+  if (process.stdin.isTTY) process.stdin.setRawMode(true);
+  process.stdin.pipe(io.stdin);
+  const size = () => { if (process.stdout.isTTY) io.resize(process.stdout.rows, process.stdout.columns); };
+  size();
+  process.stdout.on('resize', size);
+  return drained;
 }
 
 function forwardSignals(pid: number): void {

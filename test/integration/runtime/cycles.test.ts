@@ -19,21 +19,22 @@ async function cycle(i: number, spec: ReturnType<typeof dockerSpec>): Promise<nu
   return c.pid;
 }
 
-/** fds settle once node has closed the last pipes of exited monitors. */
-async function settledFdCount(target: number): Promise<number> {
+/** The fd count once it is stable: node closes the pipes of an exited monitor a little later. */
+async function settledFdCount(): Promise<number> {
   const end = Date.now() + 2000;
   let n = fdCount();
-  while (n !== target && Date.now() < end) {
-    await sleep(20);
-    n = fdCount();
+  for (;;) {
+    await sleep(50);
+    const m = fdCount();
+    if (m === n || Date.now() > end) return m;
+    n = m;
   }
-  return n;
 }
 
 test(`${CYCLES} create/start/delete cycles leak nothing`, async (t) => {
   const spec = dockerSpec(['/bin/true']);
   for (let i = 0; i < 3; i++) await cycle(-1 - i, spec); // warm-up: seccomp compile, lazy loads
-  const fdsBefore = fdCount();
+  const fdsBefore = await settledFdCount();
   const mountLines = () => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(fx.base)).length;
   const pids = new Set<number>();
   const t0 = process.hrtime.bigint();
@@ -43,5 +44,6 @@ test(`${CYCLES} create/start/delete cycles leak nothing`, async (t) => {
   assert.equal(pids.size > 1, true, 'each cycle made a new process');
   assert.deepEqual(await settledLeftovers(fx), { cgroupDirs: [], mounts: [], stateDirs: [], processes: [] });
   assert.equal(mountLines(), 0);
-  assert.equal(await settledFdCount(fdsBefore), fdsBefore, 'open file descriptors');
+  const fdsAfter = await settledFdCount();
+  assert.ok(fdsAfter <= fdsBefore, `open file descriptors: ${fdsBefore} before, ${fdsAfter} after`);
 });

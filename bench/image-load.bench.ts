@@ -1,0 +1,124 @@
+// Load + unpack of a large image (debootstrap Debian minbase, one ~180 MB layer) with wharf, side by
+// side with `docker load`, `skopeo copy` + `umoci unpack` and a plain `tar -x` of the layer.
+// Every run starts from an empty store / directory, made before the clock starts and removed after.
+// WHARF_BENCH_RUNS sets the timed runs per tool (default 5, after 1 warm-up run).
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { ImageStore, loadImages } from '../src/image/index.js';
+import { removeTree } from '../src/storage/index.js';
+import { printTable, skipped, which, type Row } from './lib.js';
+import { ensureBenchFixtures, IMAGE_TAG } from './fixtures/debian-minbase.js';
+
+const RUNS = Math.max(1, Number(process.env.WHARF_BENCH_RUNS ?? 5));
+const WARMUP = 1;
+
+interface Case<S> {
+  setup: () => Promise<S> | S;
+  run: (s: S) => Promise<unknown> | unknown;
+  teardown: (s: S) => Promise<unknown> | unknown;
+}
+
+/** Like lib's measure(), but only `run` is timed; setup and teardown (rm -rf of the result) are not. */
+async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
+  const times: number[] = [];
+  for (let i = 0; i < WARMUP + RUNS; i++) {
+    const s = await c.setup();
+    try {
+      const t0 = process.hrtime.bigint();
+      await c.run(s);
+      if (i >= WARMUP) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    } finally {
+      await c.teardown(s);
+    }
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
+  const mbps = layerBytes / 1e6 / (at(0.5) / 1000);
+  return { name, runs: RUNS, median: at(0.5), p90: at(0.9), note: `${mbps.toFixed(0)} MB/s${note ? '; ' + note : ''}` };
+}
+
+function sh(cmd: string, args: string[]): void {
+  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+}
+
+function tempDir(prefix: string): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+/** Unmount whatever is left below `dir` (deepest first), then delete it. */
+async function cleanup(dir: string): Promise<void> {
+  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n')
+    .map((l) => l.split(' ')[4]).filter((m): m is string => !!m && (m === dir || m.startsWith(dir + '/')))
+    .sort((a, b) => b.length - a.length);
+  for (const m of mounts) sh('umount', ['-l', m]);
+  await removeTree(dir);
+}
+
+function dockerEngine(): string | null {
+  if (!which('docker')) return 'docker CLI not installed';
+  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
+  return r.status === 0 && r.stdout.trim() ? null : 'no Docker engine running (`docker info` failed)';
+}
+
+const fx = await ensureBenchFixtures();
+const layerBytes = fx.layerBytes;
+const rows: Row[] = [];
+
+const wharfLoad = (archive: string): Case<{ root: string; store: ImageStore }> => ({
+  setup: async () => {
+    const root = tempDir('wharf-bench-store-');
+    return { root, store: await ImageStore.open(root) };
+  },
+  run: async ({ store }) => {
+    const res = await loadImages(store, fs.createReadStream(archive, { highWaterMark: 1 << 20 }));
+    if (res.images[0]?.id !== fx.imageId) throw new Error(`wharf load gave ${JSON.stringify(res.images)}, expected ${fx.imageId}`);
+  },
+  teardown: ({ root }) => cleanup(root),
+});
+rows.push(await timed('wharf load (docker-archive)', wharfLoad(fx.dockerArchive), 'verify + store blob + unpack to overlay layer, durable'));
+rows.push(await timed('wharf load (OCI layout tar)', wharfLoad(fx.ociArchive), 'same, from an OCI layout'));
+
+const noDocker = dockerEngine();
+if (noDocker) {
+  rows.push(skipped('docker load', noDocker));
+} else {
+  const rmi = () => spawnSync('docker', ['rmi', '-f', fx.imageId], { stdio: 'ignore' });
+  rows.push(await timed('docker load', { setup: rmi, run: () => sh('docker', ['load', '-q', '-i', fx.dockerArchive]), teardown: rmi }));
+}
+
+const missing = ['skopeo', 'umoci'].filter((t) => !which(t));
+if (missing.length) {
+  rows.push(skipped('skopeo copy + umoci unpack', `${missing.join(', ')} not installed`));
+} else {
+  const parts = { copy: [] as number[], unpack: [] as number[] };
+  const row = await timed('skopeo copy + umoci unpack', {
+    setup: () => tempDir('wharf-bench-umoci-'),
+    run: (dir) => {
+      const t0 = performance.now();
+      sh('skopeo', ['copy', '-q', `docker-archive:${fx.dockerArchive}`, `oci:${dir}/oci:bench`]);
+      const t1 = performance.now();
+      sh('umoci', ['unpack', '--image', `${dir}/oci:bench`, `${dir}/bundle`]);
+      parts.copy.push(t1 - t0);
+      parts.unpack.push(performance.now() - t1);
+    },
+    teardown: cleanup,
+  });
+  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!.toFixed(0);
+  row.note += `; copy ${med(parts.copy)} ms + unpack ${med(parts.unpack)} ms (incl. warm-up)`;
+  rows.push(row);
+}
+
+const tarX = (sync: boolean): Case<string> => ({
+  setup: () => tempDir('wharf-bench-tar-'),
+  run: (dir) => {
+    sh('tar', ['--numeric-owner', '--xattrs', '--xattrs-include=*', '-xpf', fx.rootfsTar, '-C', dir]);
+    if (sync) sh('sync', ['-f', dir]);
+  },
+  teardown: cleanup,
+});
+rows.push(await timed('tar -x (layer)', tarX(false), 'page cache only, not durable'));
+rows.push(await timed('tar -x + sync -f (layer)', tarX(true), 'durable like wharf'));
+
+printTable(`image load + unpack: ${IMAGE_TAG} (${(layerBytes / 1e6).toFixed(0)} MB layer), ${RUNS} runs each`, rows);
