@@ -58,11 +58,9 @@ function seccompFor(config: LinuxSeccomp | undefined): { filter: Uint8Array; fla
 
 function planFor(args: LaunchArgs): ExecutorPlan {
   const seccompFilter = seccompFor(args.spec.linux?.seccomp);
-  const terminal = (args.exec?.process ?? args.spec.process)?.terminal === true;
   if (args.exec) {
     return compileExec(args.spec, args.exec.initPid, args.exec.process, { seccompFilter, consoleSocket: args.consoleSocket });
   }
-  void terminal;
   return compileSpec(args.spec, {
     bundle: args.bundle, seccompFilter, consoleSocket: args.consoleSocket,
     startMode: args.startMode === 'fifo' ? 'open-fifo' : 'wait-start', fifoPath: args.fifoPath, cgroupPath: args.cgroup.path,

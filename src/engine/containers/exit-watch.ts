@@ -5,6 +5,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Runtime } from '../../runtime/runtime.js';
 import { readStatusFile, type ExitStatus } from '../../runtime/executor/status.js';
+
+/** An exit seen through the status file carries the monitor's own time of death. */
+export interface WatchedExit extends ExitStatus { finishedAt?: Date }
 import { processStartTime } from '../../runtime/state.js';
 
 const SWEEP_MS = 2000;
@@ -21,7 +24,7 @@ function ensureSweep(): void {
 }
 
 /** Resolves with the exit status once the container's init is gone. */
-export function watchExit(runtime: Runtime, id: string): Promise<ExitStatus> {
+export function watchExit(runtime: Runtime, id: string): Promise<WatchedExit> {
   const rec = runtime.states.read(id);
   if (!rec) return Promise.resolve({ code: null, signal: 'SIGKILL' });
   return new Promise((resolve) => {
@@ -35,10 +38,10 @@ export function watchExit(runtime: Runtime, id: string): Promise<ExitStatus> {
       if (!status && ++goneChecks < 3) return;
       done(status ?? { code: 255, signal: null });
     };
-    const done = (s: ExitStatus): void => {
+    const done = (s: WatchedExit): void => {
       pending.delete(check);
       watcher?.close();
-      resolve({ code: s.code, signal: s.signal });
+      resolve({ code: s.code, signal: s.signal, finishedAt: s.finishedAt });
     };
     try {
       watcher = fs.watch(path.dirname(rec.statusFile), () => check());
@@ -50,6 +53,6 @@ export function watchExit(runtime: Runtime, id: string): Promise<ExitStatus> {
   });
 }
 
-function safeReadStatus(file: string): ExitStatus | null {
+function safeReadStatus(file: string): WatchedExit | null {
   try { return readStatusFile(file); } catch { return null; }
 }

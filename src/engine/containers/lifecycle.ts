@@ -36,6 +36,8 @@ export class Lifecycle {
     try {
       task = await Task.start(ctx.env, { id: rec.id, spec: rec.config, logOptions: ctx.logOptions(rec), hub: ctx.hub(rec.id) });
     } catch (err) {
+      // Clients attached for this run (docker run) must not wait for output that never comes.
+      ctx.hub(rec.id).endOutput();
       if (err instanceof StartError) {
         Object.assign(rec.state, { Running: false, Restarting: false, Pid: 0, ExitCode: err.exitCode, Error: err.message });
         await ctx.saveState(rec);

@@ -11,7 +11,7 @@ import { buildSpec } from '../oci-spec.js';
 import { ContainerIO } from '../stdio/container-io.js';
 import type { StreamHub } from '../stdio/stream-hub.js';
 import { fifoSet, makeFifos, openForStart, reopen, type FifoSet } from '../stdio/fifos.js';
-import { watchExit } from './exit-watch.js';
+import { watchExit, type WatchedExit } from './exit-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
 import { signalNumber } from './signals.js';
 import type { ContainerSpec } from './types.js';
@@ -142,11 +142,11 @@ async function removeStaleRuntimeState(runtime: Runtime, id: string): Promise<vo
 
 /** Everything after the init exited: OOM flag (before the cgroup goes), output drained, cleanup. */
 async function finishExit(
-  env: TaskEnv, id: string, container: Container, io: ContainerIO | null, e: { code: number | null; signal: string | null },
+  env: TaskEnv, id: string, container: Container, io: ContainerIO | null, e: WatchedExit,
 ): Promise<TaskExit> {
   const exitCode = e.code ?? 128 + signalNumber(e.signal);
   const oomKilled = container.oomKilled();
-  const finishedAt = new Date().toISOString();
+  const finishedAt = (e.finishedAt ?? new Date()).toISOString();
   // Output still in the pipes belongs in the log before anyone sees the container as exited.
   if (io) await Promise.race([io.done, new Promise((r) => setTimeout(r, 2000).unref())]);
   io?.destroy();

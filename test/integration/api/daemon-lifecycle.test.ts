@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import { lookupGroup } from '../../../src/api/server.js';
 import { makeTempDir, ping, runWharfdToExit, startWharfd } from '../../helpers/wharfd.js';
 
 const run = promisify(execFile);
@@ -110,15 +111,18 @@ test('tcp without TLS client verification, and flag/file conflicts, are refused 
   assert.match(badFlag.output, /unknown option '--no-such-flag'/);
 });
 
-test('daemon.json hosts, roots and debug are used; the group must exist when asked for', async () => {
+test('daemon.json hosts, roots, group and debug are used; the group must exist when asked for', async () => {
   const dir = makeTempDir();
   try {
     const socket = `${dir}/from-json.sock`;
     const d = await startWharfd({
       dir, defaultPaths: false, socket,
-      daemonJson: { hosts: [`unix://${socket}`], 'data-root': `${dir}/jroot`, 'exec-root': `${dir}/jexec`, debug: true },
+      daemonJson: { hosts: [`unix://${socket}`], 'data-root': `${dir}/jroot`, 'exec-root': `${dir}/jexec`, debug: true, group: 'daemon' },
     });
     assert.ok(fs.existsSync(`${dir}/jroot/engine-id`));
+    const st = fs.statSync(socket);
+    assert.equal(st.mode & 0o777, 0o660);
+    assert.equal(st.gid, lookupGroup('daemon'), 'socket group-owned by the configured group');
     assert.ok(fs.existsSync(`${dir}/jexec/wharfd.pid`));
     await d.stop();
     assert.match(d.logs(), /"level":20,.*"msg":"request"/); // debug logging of requests is on

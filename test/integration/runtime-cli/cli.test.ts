@@ -63,7 +63,7 @@ test('create, state, start, ps, list, pause/resume, exec, kill, delete', async (
 
   const ex = await wr(['exec', 'life', 'sh', '-c', 'cat /tmp/life-ran; echo pid1=$(cat /proc/1/cmdline | tr "\\0" " "); exit 3']);
   assert.equal(ex.code, 3, ex.stderr);
-  assert.match(ex.stdout, /^started\npid1=sleep 60 \n$/);
+  assert.match(ex.stdout, /^started\npid1=sleep 60\s*\n$/);
 
   const refused = await wr(['delete', 'life']);
   assert.equal(refused.code, 1);

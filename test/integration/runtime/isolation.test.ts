@@ -73,6 +73,16 @@ test('each namespace, including user and cgroup, differs from the host', async (
   }
 });
 
+test('on cgroup v1 the container sees its own cgroup (and limit) at /sys/fs/cgroup', async () => {
+  const spec = sh('cat /sys/fs/cgroup/memory/memory.limit_in_bytes; cat /sys/fs/cgroup/pids/pids.max; touch /sys/fs/cgroup/pids/x 2>&1');
+  spec.linux!.resources = { ...spec.linux!.resources, memory: { limit: 96 << 20 }, pids: { limit: 77 } };
+  const r = await runToEnd(fx, spec);
+  const [mem, pids, touch] = r.stdout.trim().split('\n');
+  assert.equal(mem, String(96 << 20));
+  assert.equal(pids, '77');
+  assert.match(touch!, /Read-only file system/, 'mounted read-only');
+});
+
 test('System V shared memory made on the host is invisible inside', async () => {
   const made = execFileSync('ipcmk', ['-M', '4096'], { encoding: 'utf8' });
   const id = /(\d+)/.exec(made)![1]!;
