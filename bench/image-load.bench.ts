@@ -3,13 +3,13 @@
 // Every run starts from an empty store / directory, made before the clock starts and removed after.
 // WHARF_BENCH_RUNS sets the timed runs per tool (default 5, after 1 warm-up run).
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { ImageStore, loadImages } from '../src/image/index.js';
 import { removeTree } from '../src/storage/index.js';
 import { printTable, skipped, which, type Row } from './lib.js';
-import { ensureBenchFixtures, IMAGE_TAG } from './fixtures/debian-minbase.js';
+import { ensureBenchFixtures, IMAGE_TAG, CACHE_DIR } from './fixtures/debian-minbase.js';
+import { openScratchFs } from './fixtures/scratch-fs.js';
 
 const RUNS = Math.max(1, Number(process.env.WHARF_BENCH_RUNS ?? 5));
 const WARMUP = 1;
@@ -20,15 +20,34 @@ interface Case<S> {
   teardown: (s: S) => Promise<unknown> | unknown;
 }
 
-/** Like lib's measure(), but only `run` is timed; setup and teardown (rm -rf of the result) are not. */
-async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
+const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
+
+/** CPU time (user + system, ms) of this process plus its waited-for children so far. */
+function cpuMs(): number {
+  const own = process.cpuUsage();
+  const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
+  return (own.user + own.system) / 1000 + (Number(f[13]) + Number(f[14])) * TICK_MS; // cutime, cstime
+}
+
+const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
+
+/**
+ * Like lib's measure(), but only `run` is timed; setup and teardown (rm -rf of the result) are not.
+ * The note gives throughput and the median CPU time, which other load on the host disturbs less.
+ */
+async function timed<S>(name: string, c: Case<S>, note = '', cpuVisible = true): Promise<Row> {
   const times: number[] = [];
+  const cpus: number[] = [];
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const s = await c.setup();
     try {
+      const c0 = cpuMs();
       const t0 = process.hrtime.bigint();
       await c.run(s);
-      if (i >= WARMUP) times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+      if (i >= WARMUP) {
+        times.push(Number(process.hrtime.bigint() - t0) / 1e6);
+        cpus.push(cpuMs() - c0);
+      }
     } finally {
       await c.teardown(s);
     }
@@ -36,15 +55,17 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
   times.sort((a, b) => a - b);
   const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!;
   const mbps = layerBytes / 1e6 / (at(0.5) / 1000);
-  return { name, runs: RUNS, median: at(0.5), p90: at(0.9), note: `${mbps.toFixed(0)} MB/s${note ? '; ' + note : ''}` };
+  const cpu = cpuVisible ? `cpu ${median(cpus).toFixed(0)} ms` : 'cpu not visible (daemon)';
+  return { name, runs: RUNS, median: at(0.5), p90: at(0.9), note: `${mbps.toFixed(0)} MB/s; ${cpu}${note ? '; ' + note : ''}` };
 }
 
 function sh(cmd: string, args: string[]): void {
   execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
+let scratchDir = '';
 function tempDir(prefix: string): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  return fs.mkdtempSync(path.join(scratchDir, prefix));
 }
 
 /** Unmount whatever is left below `dir` (deepest first), then delete it. */
@@ -64,7 +85,6 @@ function dockerEngine(): string | null {
 
 const fx = await ensureBenchFixtures();
 const layerBytes = fx.layerBytes;
-const rows: Row[] = [];
 
 const wharfLoad = (archive: string): Case<{ root: string; store: ImageStore }> => ({
   setup: async () => {
@@ -77,22 +97,20 @@ const wharfLoad = (archive: string): Case<{ root: string; store: ImageStore }> =
   },
   teardown: ({ root }) => cleanup(root),
 });
-rows.push(await timed('wharf load (docker-archive)', wharfLoad(fx.dockerArchive), 'verify + store blob + unpack to overlay layer, durable'));
-rows.push(await timed('wharf load (OCI layout tar)', wharfLoad(fx.ociArchive), 'same, from an OCI layout'));
 
-const noDocker = dockerEngine();
-if (noDocker) {
-  rows.push(skipped('docker load', noDocker));
-} else {
+async function dockerLoad(): Promise<Row> {
+  const noDocker = dockerEngine();
+  if (noDocker) return skipped('docker load', noDocker);
   const rmi = () => spawnSync('docker', ['rmi', '-f', fx.imageId], { stdio: 'ignore' });
-  rows.push(await timed('docker load', { setup: rmi, run: () => sh('docker', ['load', '-q', '-i', fx.dockerArchive]), teardown: rmi }));
+  return timed('docker load', { setup: rmi, run: () => sh('docker', ['load', '-q', '-i', fx.dockerArchive]), teardown: rmi },
+    'into the engine\'s own data root', false);
 }
 
-const missing = ['skopeo', 'umoci'].filter((t) => !which(t));
-if (missing.length) {
-  rows.push(skipped('skopeo copy + umoci unpack', `${missing.join(', ')} not installed`));
-} else {
-  const parts = { copy: [] as number[], unpack: [] as number[] };
+async function skopeoUmoci(): Promise<Row> {
+  const missing = ['skopeo', 'umoci'].filter((t) => !which(t));
+  if (missing.length) return skipped('skopeo copy + umoci unpack', `${missing.join(', ')} not installed`);
+  const copy: number[] = [];
+  const unpack: number[] = [];
   const row = await timed('skopeo copy + umoci unpack', {
     setup: () => tempDir('wharf-bench-umoci-'),
     run: (dir) => {
@@ -100,14 +118,13 @@ if (missing.length) {
       sh('skopeo', ['copy', '-q', `docker-archive:${fx.dockerArchive}`, `oci:${dir}/oci:bench`]);
       const t1 = performance.now();
       sh('umoci', ['unpack', '--image', `${dir}/oci:bench`, `${dir}/bundle`]);
-      parts.copy.push(t1 - t0);
-      parts.unpack.push(performance.now() - t1);
+      copy.push(t1 - t0);
+      unpack.push(performance.now() - t1);
     },
     teardown: cleanup,
   });
-  const med = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!.toFixed(0);
-  row.note += `; copy ${med(parts.copy)} ms + unpack ${med(parts.unpack)} ms (incl. warm-up)`;
-  rows.push(row);
+  row.note += `; skopeo copy ${median(copy.slice(WARMUP)).toFixed(0)} ms + umoci unpack ${median(unpack.slice(WARMUP)).toFixed(0)} ms`;
+  return row;
 }
 
 const tarX = (sync: boolean): Case<string> => ({
@@ -118,7 +135,18 @@ const tarX = (sync: boolean): Case<string> => ({
   },
   teardown: cleanup,
 });
-rows.push(await timed('tar -x (layer)', tarX(false), 'page cache only, not durable'));
-rows.push(await timed('tar -x + sync -f (layer)', tarX(true), 'durable like wharf'));
 
-printTable(`image load + unpack: ${IMAGE_TAG} (${(layerBytes / 1e6).toFixed(0)} MB layer), ${RUNS} runs each`, rows);
+const rows: Row[] = [];
+const scratch = openScratchFs(CACHE_DIR);
+try {
+  scratchDir = scratch.dir;
+  rows.push(await timed('wharf load (docker-archive)', wharfLoad(fx.dockerArchive), 'verify, store blob, unpack to overlay layer; durable'));
+  rows.push(await timed('wharf load (OCI layout tar)', wharfLoad(fx.ociArchive), 'same, from an OCI layout'));
+  rows.push(await dockerLoad());
+  rows.push(await skopeoUmoci());
+  rows.push(await timed('tar -x (layer)', tarX(false), 'page cache only, not durable'));
+  rows.push(await timed('tar -x + sync -f (layer)', tarX(true), 'durable like wharf'));
+} finally {
+  scratch.release();
+}
+printTable(`image load + unpack: ${IMAGE_TAG} (${(layerBytes / 1e6).toFixed(0)} MB layer), ${RUNS} runs each, on ${scratch.label}`, rows);

@@ -12,6 +12,13 @@ import { ApiServer } from '../api/server.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { imageRoutes } from '../api/routes/images.js';
 import { systemDfRoutes } from '../api/routes/system-df.js';
+import { execRoutes } from '../api/routes/exec.js';
+import { containerFsRoutes } from '../api/routes/containers-fs.js';
+import { containerResourceRoutes } from '../api/routes/containers-resources.js';
+import { ExecService } from '../engine/exec/service.js';
+import { HealthMonitor } from '../engine/health/monitor.js';
+import { ContainerFs } from '../engine/fs/service.js';
+import { ResourceService } from '../engine/resources/service.js';
 import { ImageService } from '../engine/images.js';
 import { containerSideOf } from '../engine/images-containers.js';
 import { NO_FILTERS } from '../engine/filters.js';
@@ -87,6 +94,8 @@ export const wharfEngine: EngineFactory = async ({ config, logger, settings, eve
     dataRoot: config.dataRoot, execRoot: config.execRoot, events, logger,
     storageDriver: config.storageDriver, logDriver: config.logDriver, logOpts: config.logOpts,
   });
+  const execs = new ExecService({ containers: engine.containers, events, logger });
+  const health = new HealthMonitor({ containers: engine.containers, execs, events, logger });
   return {
     settings, events,
     info: { containers: () => engine.containerCounts(), images: () => engine.images.ids().length },
@@ -96,9 +105,12 @@ export const wharfEngine: EngineFactory = async ({ config, logger, settings, eve
         containerRoutes(engine.containers),
         imageRoutes(images),
         systemDfRoutes({ images, containers: () => engine.containers.list({ all: true, limit: -1, size: true, filters: NO_FILTERS }) }),
+        execRoutes(execs),
+        containerResourceRoutes(new ResourceService(engine.containers)),
+        containerFsRoutes(new ContainerFs(engine.containers)),
       ];
     },
-    shutdown: () => engine.shutdown(),
+    shutdown: () => { health.close(); return engine.shutdown(); },
   };
 };
 

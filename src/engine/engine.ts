@@ -8,6 +8,7 @@ import { ContainerStore } from './container-store.js';
 import { ContainerService } from './containers/service.js';
 import type { ContainerSpec, ContainerState } from './containers/types.js';
 import type { EventBus } from './events.js';
+import { initBinaryPath } from './init-binary.js';
 
 export interface EngineOptions {
   dataRoot: string;
@@ -20,6 +21,8 @@ export interface EngineOptions {
   logOpts?: Record<string, string>;
   /** Parent cgroup of every container (default "wharf"). */
   cgroupParent?: string;
+  /** wharf-init for --init (default: native/build/wharf-init when built). */
+  initPath?: string;
 }
 
 export class Engine {
@@ -39,6 +42,7 @@ export class Engine {
       store, images, runtime, events: opts.events, logger: opts.logger,
       dataRoot: opts.dataRoot, execRoot: opts.execRoot,
       logDefaults: { Type: opts.logDriver || 'json-file', Config: opts.logOpts ?? {} },
+      initPath: opts.initPath ?? initBinaryPath(),
     });
     await containers.reconcile();
     return new Engine(images, runtime, containers);

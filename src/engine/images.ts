@@ -182,10 +182,11 @@ export class ImageService {
         });
       } catch (err) {
         // Docker's quiet rule: once a named reference is removed, a container still using the
-        // image only stops its deletion; the untag stands and is the answer.
+        // image or a child image only stops its deletion; the untag stands and is the answer.
         const left = new Set(this.store.references(id));
         const untagged = refsBefore.filter((r) => !left.has(r));
-        if (!(err instanceof ImageConflictError) || untagged.length === 0 || !this.inUse(id)) throw err;
+        const keptFor = this.inUse(id) || this.hasChildren(id);
+        if (!(err instanceof ImageConflictError) || untagged.length === 0 || !keptFor) throw err;
         items = untagged.map((r) => ({ Untagged: familiarize(r) }));
       }
       this.emitRemoval(items, id, img.config.config?.Labels ?? {});
@@ -198,8 +199,7 @@ export class ImageService {
   private async pruneParents(parent: string): Promise<DeleteItem[]> {
     const out: DeleteItem[] = [];
     while (parent && this.store.has(parent)) {
-      const children = this.store.ids().some((o) => this.store.db.view.Images[o]?.parent === parent);
-      if (children || this.store.references(parent).length > 0 || this.inUse(parent)) break;
+      if (this.hasChildren(parent) || this.store.references(parent).length > 0 || this.inUse(parent)) break;
       const pimg = await this.store.byId(parent);
       const items = await this.store.remove(parent, { inUse: this.inUse }).catch(() => [] as DeleteItem[]);
       if (items.length === 0) break;
@@ -208,6 +208,10 @@ export class ImageService {
       parent = pimg.parent;
     }
     return out;
+  }
+
+  private hasChildren(id: string): boolean {
+    return this.store.ids().some((o) => this.store.db.view.Images[o]?.parent === id);
   }
 
   /** Docker logs untag (with the image's labels) per removed reference, then delete. */
@@ -277,7 +281,9 @@ export class ImageService {
       ...(platform ? { platform } : {}),
     })).catch((err: unknown) => {
       if (err instanceof EngineError || (err as { statusCode?: number }).statusCode) throw err;
-      // Import failures are the input's fault: an unreadable URL or a broken archive.
+      // A system failure (disk full, I/O error) stays a 500.
+      if (typeof (err as NodeJS.ErrnoException).code === 'string' && /^E[A-Z]+$/.test((err as NodeJS.ErrnoException).code!)) throw err;
+      // Other import failures are the input's fault: an unreadable URL or a broken archive.
       throw new InvalidParameterError((err as Error).message);
     });
     if (ref) await this.emit('tag', created.id, ref);

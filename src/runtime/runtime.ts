@@ -64,7 +64,7 @@ export class Runtime {
       launched = await launch({
         spec, bundle, cgroup, io: opts.io, consoleSocket: opts.consoleSocket,
         startMode: opts.startMode ?? 'message', fifoPath: join(dir, 'exec.fifo'),
-        statusFile: join(dir, 'exit-status'),
+        statusFile: join(dir, 'exit-status'), cacheDir: this.states.cacheDir,
       });
     } catch (err) {
       cgroup.destroy();
@@ -191,7 +191,7 @@ export class Container {
     const { launch } = await createModules();
     const launched = await launch({
       spec: this.spec, bundle: this.rec.bundle, cgroup: this.cgroup, io, consoleSocket,
-      startMode: 'message', statusFile: '', fifoPath: '',
+      startMode: 'message', statusFile: '', fifoPath: '', cacheDir: this.runtime.states.cacheDir,
       exec: { initPid: this.rec.pid, process },
     });
     await launched.start();

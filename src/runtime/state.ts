@@ -35,14 +35,18 @@ export function checkContainerId(id: string): void {
  * Writes a file atomically: temp file, then rename. No fsync: the state describes live processes,
  * which a machine crash ends anyway, and fsync costs milliseconds on every create and start.
  */
-export function writeFileAtomicSync(file: string, data: string): void {
+export function writeFileAtomicSync(file: string, data: string | Uint8Array): void {
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, data, { mode: 0o600 });
   renameSync(tmp, file);
 }
 
 export class StateDir {
+  /** Shared by the containers of this root (compiled seccomp filters); ids cannot start with '.'. */
+  readonly cacheDir: string;
+
   constructor(readonly root: string) {
+    this.cacheDir = join(root, '.cache');
     mkdirSync(root, { recursive: true, mode: 0o700 });
   }
 

@@ -88,13 +88,16 @@ async function unpack(input: Readable, dir: string, opts: ApplyOptions): Promise
       size += chunk.length;
       if (size > max) throw new LayerApplyError(`layer exceeds the size limit: more than ${max} uncompressed bytes`);
       hash.update(chunk);
-      if (!reader.ended) reader.push(chunk);
+      if (!reader.ended) {
+        reader.push(chunk);
+        await ex.drain();
+      }
     }
     reader.finish();
-    ex.finish();
+    await ex.finish();
   } catch (err) {
-    ex.abort();
     input.destroy();
+    await ex.abort();
     throw err;
   }
   const diffId = 'sha256:' + hash.digest('hex');

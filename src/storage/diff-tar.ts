@@ -62,10 +62,10 @@ async function* generate(snaps: Snapshotter, key: string): AsyncGenerator<Buffer
 async function* fileEntry(abs: string, h: TarWriteHeader, size: number): AsyncGenerator<Buffer> {
   h.size = size;
   yield encodeTarHeader(h);
+  if (size === 0) return;
   let left = size;
   for await (const chunk of fs.createReadStream(abs, { highWaterMark: 1 << 20, end: size - 1 })) {
     const b = chunk as Buffer;
-    if (size === 0) break;
     yield b.length > left ? b.subarray(0, left) : b;
     left -= Math.min(b.length, left);
   }

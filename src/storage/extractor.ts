@@ -3,6 +3,11 @@
  * lexically, then walked component by component with lstat (never following a symlink), and
  * files are created with O_EXCL|O_NOFOLLOW. Synchronous fs calls keep the per-entry cost near
  * tar(1)'s; the caller feeds bounded chunks, so the event loop is only held briefly.
+ *
+ * Speed: entries are created optimistically (EEXIST is the rare case that looks at what is
+ * there), and the data of larger files is written by the libuv thread pool while parsing goes
+ * on. Those writes go through the file's descriptor only (never a path), so what later entries
+ * do to the tree cannot redirect them; callers must await drain() between chunks and finish().
  */
 import * as fs from 'node:fs';
 import type { TarHandler, TarHeader } from './tar-reader.js';
@@ -21,6 +26,31 @@ const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 const IS_ROOT = process.getuid?.() === 0;
+/** Files at least this big get their data written in the background (small ones cost less inline). */
+const ASYNC_MIN_SIZE = Number(process.env.WHARF_XMIN ?? 32 * 1024); // TEMP
+/** Bounds on background work before drain() makes the caller wait. */
+const MAX_PENDING_BYTES = 64 << 20;
+const MAX_PENDING_FILES = 64; // each may pin a whole input chunk
+
+/** A file whose data is being written in the background; closed when `done` settles. */
+interface AsyncFile { fd: number; pos: number; writes: Promise<void>[] }
+
+function isEexist(err: unknown): boolean {
+  return (err as NodeJS.ErrnoException).code === 'EEXIST';
+}
+
+/** pwrite all of `buf` at `pos` on the thread pool. */
+function writeAllAt(fd: number, buf: Buffer, pos: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const step = (off: number): void => {
+      fs.write(fd, buf, off, buf.length - off, pos + off, (err, n) => {
+        if (err) return reject(err);
+        if (off + n < buf.length) step(off + n); else resolve();
+      });
+    };
+    step(0);
+  });
+}
 
 /** Lexically clean a tar name into components; rejects absolute names and `..` leaving the root. */
 export function cleanEntryPath(name: string): string[] {
@@ -48,6 +78,12 @@ export class Extractor implements TarHandler {
   private fd = -1;
   private cur: TarHeader | null = null;
   private curPath = '';
+  /** The current file when its data goes to the thread pool. */
+  private bg: AsyncFile | null = null;
+  /** Background files not yet finished, and the bytes they still have to write. */
+  private pending = new Set<Promise<void>>();
+  private pendingBytes = 0;
+  private failure: Error | null = null;
 
   constructor(private readonly root: string, private readonly mode: WhiteoutMode) {}
 
@@ -67,26 +103,34 @@ export class Extractor implements TarHandler {
     this.ensureParents(h.name, parts, parts.length - 1);
     const rel = this.curPath;
     const abs = this.abs(rel);
-    const existing = this.clearFor(rel, h.type === 'dir');
     switch (h.type) {
       case 'dir':
-        if (!existing) fs.mkdirSync(abs, 0o700);
+        this.create(rel, true, () => fs.mkdirSync(abs, 0o700)); // an existing dir is kept
         this.dirs.add(rel);
         this.deferred.set(rel, h);
         if (IS_ROOT) fs.lchownSync(abs, h.uid, h.gid);
         this.setXattrs(abs, h);
         break;
       case 'file':
-        this.fd = fs.openSync(abs, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
+        this.create(rel, false, () => { this.fd = fs.openSync(abs, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600); });
+        // xattrs are set by path: keep such (rare) files fully synchronous.
+        if (h.size >= ASYNC_MIN_SIZE && h.xattrs.size === 0) this.bg = { fd: this.fd, pos: 0, writes: [] };
         break;
       case 'symlink':
-        fs.symlinkSync(h.linkname, abs);
+        this.create(rel, false, () => fs.symlinkSync(h.linkname, abs));
         this.finishNode(abs, h, false);
         break;
       case 'link':
-        fs.linkSync(this.linkTarget(h), abs);
+        try {
+          fs.linkSync(this.linkTarget(h), abs);
+        } catch (err) {
+          if (!isEexist(err)) throw err;
+          this.clearFor(rel, false);
+          fs.linkSync(this.linkTarget(h), abs); // what was cleared may have held the target: check again
+        }
         break;
       case 'char': case 'block': case 'fifo':
+        this.clearFor(rel, false);
         mknod(abs, h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p', h.devmajor, h.devminor);
         this.finishNode(abs, h, true);
         break;
@@ -95,6 +139,14 @@ export class Extractor implements TarHandler {
   }
 
   onData(chunk: Buffer): void {
+    const bg = this.bg;
+    if (bg) {
+      // The chunk is kept until written: callers never reuse the buffers they push.
+      bg.writes.push(writeAllAt(bg.fd, chunk, bg.pos));
+      bg.pos += chunk.length;
+      this.pendingBytes += chunk.length;
+      return;
+    }
     let off = 0;
     while (off < chunk.length) off += fs.writeSync(this.fd, chunk, off, chunk.length - off);
   }
@@ -103,24 +155,46 @@ export class Extractor implements TarHandler {
     if (this.fd < 0) return;
     const h = this.cur!;
     const fd = this.fd;
+    this.fd = -1;
+    const bg = this.bg;
+    if (bg) {
+      this.bg = null;
+      this.background(bg, h);
+      return;
+    }
     try {
-      if (IS_ROOT) fs.fchownSync(fd, h.uid, h.gid);
-      fs.fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
-      if (h.xattrs.size) this.setXattrs(this.abs(this.curPath), h);
-      fs.futimesSync(fd, h.mtime, h.mtime);
+      this.setFileMeta(fd, h);
     } finally {
-      this.fd = -1;
       fs.closeSync(fd);
     }
   }
 
-  /** Release the open file, if any (after an error). */
-  abort(): void {
-    if (this.fd >= 0) { try { fs.closeSync(this.fd); } catch { /* already closed */ } this.fd = -1; }
+  /**
+   * Wait until background writes are within bounds; call after each pushed chunk.
+   * Rejects with the first background failure.
+   */
+  async drain(): Promise<void> {
+    while (this.pending.size > MAX_PENDING_FILES || this.pendingBytes > MAX_PENDING_BYTES) {
+      await Promise.race(this.pending);
+    }
+    if (this.failure) throw this.failure;
   }
 
-  /** Apply directory modes and times, deepest first, now that their contents are written. */
-  finish(): void {
+  /** Release the open file and wait for background writes (after an error). */
+  async abort(): Promise<void> {
+    if (this.fd >= 0) {
+      const bgFd = this.bg?.fd;
+      if (bgFd !== this.fd) { try { fs.closeSync(this.fd); } catch { /* already closed */ } }
+      this.fd = -1;
+    }
+    if (this.bg) { this.background(this.bg, null); this.bg = null; }
+    await Promise.allSettled([...this.pending]);
+  }
+
+  /** Wait for background writes, then apply directory modes and times, deepest first. */
+  async finish(): Promise<void> {
+    while (this.pending.size) await Promise.race(this.pending);
+    if (this.failure) throw this.failure;
     const rels = [...this.deferred.keys()].sort((a, b) => depth(b) - depth(a));
     for (const rel of rels) {
       const h = this.deferred.get(rel)!;
@@ -133,6 +207,29 @@ export class Extractor implements TarHandler {
         fs.closeSync(fd);
       }
     }
+  }
+
+  /** Owner, mode and mtime through the descriptor (xattrs, if any, by path). */
+  private setFileMeta(fd: number, h: TarHeader): void {
+    if (IS_ROOT) fs.fchownSync(fd, h.uid, h.gid);
+    fs.fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
+    if (h.xattrs.size) this.setXattrs(this.abs(this.curPath), h);
+    fs.futimesSync(fd, h.mtime, h.mtime);
+  }
+
+  /** Once `bg`'s writes are done, set its metadata (null: just close) and close it. */
+  private background(bg: AsyncFile, h: TarHeader | null): void {
+    const bytes = bg.pos;
+    const p = Promise.all(bg.writes).then(() => {
+      if (h) this.setFileMeta(bg.fd, h); // bg files have no xattrs: descriptor calls only
+    }).catch((err: Error) => {
+      this.failure ??= err;
+    }).finally(() => {
+      try { fs.closeSync(bg.fd); } catch { /* reported above */ }
+      this.pendingBytes -= bytes;
+      this.pending.delete(p);
+    });
+    this.pending.add(p);
   }
 
   private finishNode(abs: string, h: TarHeader, chmod: boolean): void {
@@ -175,6 +272,22 @@ export class Extractor implements TarHandler {
       this.created.add(rel);
       this.dirs.add(rel);
     }
+  }
+
+  /**
+   * Run `make`, which creates rel and fails with EEXIST when anything is there; only then look
+   * at what is there (clearFor) and try once more. Returns true when an existing dir is kept.
+   */
+  private create(rel: string, isDir: boolean, make: () => void): boolean {
+    try {
+      make();
+      return false;
+    } catch (err) {
+      if (!isEexist(err)) throw err;
+    }
+    if (this.clearFor(rel, isDir)) return true;
+    make();
+    return false;
   }
 
   /** Make room for a new entry at rel; returns true when an existing directory is kept (dir over dir). */

@@ -129,7 +129,7 @@ export function leftovers(fx: Fixture): Leftovers {
   }
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(fx.base));
   const stateDir = join(fx.base, 'state');
-  const stateDirs = existsSync(stateDir) ? readdirSync(stateDir) : [];
+  const stateDirs = existsSync(stateDir) ? readdirSync(stateDir).filter((n) => !n.startsWith('.')) : [];
   return { cgroupDirs, mounts, stateDirs, processes: strayProcesses(fx.cgroupParent) };
 }
 

@@ -4,6 +4,7 @@ import type { ContainerConfig, HostConfig, ImageRuntimeConfig } from '../docker-
 import { InvalidParameterError } from '../errors.js';
 import { effectiveArgs } from '../oci-spec.js';
 import { parseSignal } from './signals.js';
+import { validateHealthcheck } from '../health/config.js';
 
 export const RESTART_POLICIES = ['', 'no', 'always', 'unless-stopped', 'on-failure'] as const;
 /** Docker refuses memory limits below 6 MB. */
@@ -95,6 +96,7 @@ export function validateResources(h: HostConfig): void {
 /** Config checks done at create. */
 export function validateConfig(c: ContainerConfig): void {
   if (c.StopSignal) parseSignal(c.StopSignal, 'StopSignal');
+  validateHealthcheck(c.Healthcheck);
   if (c.StopTimeout != null && c.StopTimeout < -1) throw new InvalidParameterError('invalid StopTimeout: must be -1 or more');
   for (const e of c.Env ?? []) if (typeof e !== 'string' || e.startsWith('=')) throw new InvalidParameterError(`invalid environment variable: ${String(e)}`);
 }

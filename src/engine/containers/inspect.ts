@@ -59,6 +59,7 @@ export function inspectView(rec: Rec, graph: { Name: string; Data: Record<string
     State: {
       Status: statusOf(s), Running: s.Running, Paused: s.Paused, Restarting: s.Restarting, OOMKilled: s.OOMKilled,
       Dead: s.Dead, Pid: s.Pid, ExitCode: s.ExitCode, Error: s.Error, StartedAt: s.StartedAt, FinishedAt: s.FinishedAt,
+      ...(s.Health ? { Health: s.Health } : {}),
     },
     Image: spec.Image,
     ResolvConfPath: spec.ResolvConfPath,

@@ -73,7 +73,7 @@ export function listContainers(all: Rec[], q: ListQuery, ctx: ListContext): Rec[
     if (exited.length && !(status === 'exited' && exited.includes(rec.state.ExitCode))) continue;
     const ancestors = f.get('ancestor');
     if (ancestors && ancestors.size && ![...ancestors].some((a) => ctx.matchesAncestor(rec, a))) continue;
-    if (f.get('health')?.size && !f.get('health')!.has('none')) continue;
+    if (f.get('health')?.size && !f.get('health')!.has(rec.state.Health?.Status ?? 'none')) continue;
     out.push(rec);
     if (q.limit > 0 && out.length >= q.limit) break;
   }

@@ -26,6 +26,7 @@ export function statusText(s: ContainerState, now = Date.now()): string {
   if (s.Running) {
     if (s.Paused) return `Up ${since(s.StartedAt, now)} (Paused)`;
     if (s.Restarting) return `Restarting (${s.ExitCode}) ${since(s.FinishedAt, now)} ago`;
+    if (s.Health) return `Up ${since(s.StartedAt, now)} (${s.Health.Status === 'starting' ? 'health: starting' : s.Health.Status})`;
     return `Up ${since(s.StartedAt, now)}`;
   }
   if (s.RemovalInProgress) return 'Removal In Progress';

@@ -1,6 +1,7 @@
 // The container record as persisted (config.json + state.json under <data-root>/containers/<id>)
 // and the Docker-shaped pieces derived from it. Field names are Docker's.
 import type { ContainerConfig, HostConfig } from '../docker-types.js';
+import type { HealthState } from '../health/types.js';
 
 /** Docker's zero time, shown for StartedAt/FinishedAt before they happen. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -24,6 +25,8 @@ export interface ContainerState {
   /** Set by stop/kill so restart policies (except on daemon start) leave the container alone. */
   HasBeenManuallyStopped: boolean;
   HasBeenStartedBefore: boolean;
+  /** Healthcheck status (set by the health monitor for containers with a healthcheck). */
+  Health?: HealthState;
 }
 
 /** Persisted configuration (config.json "Config"): what create decided, fixed afterwards except by update. */

@@ -282,6 +282,40 @@ test('POST /images/prune: until and label filters, then dangling images go; /sys
   assert.equal((await api('GET', '/system/df?type=bogus')).status, 400);
 });
 
+test('POST /commit makes a child image; deleting it prunes its untagged parent unless noprune', async () => {
+  for (const noprune of [false, true]) {
+    const base = `base-${rand()}`;
+    const imp = await api('POST', `/images/create?fromSrc=-&repo=${base}:1`, fs.createReadStream(rootfs));
+    const baseId = (jsonLines(imp.text)[0] as { status: string }).status;
+    const created = await api('POST', '/containers/create', { Image: `${base}:1`, Cmd: ['true'], Env: ['FROM_CREATE=1'] });
+    assert.equal(created.status, 201, created.text);
+    const ctr = created.json().Id as string;
+    const commit = await api('POST', `/commit?container=${ctr.slice(0, 12)}&repo=child-${base}&comment=c1&changes=${encodeURIComponent('ENV CHANGED=1')}`, { Labels: { from: 'body' } });
+    assert.equal(commit.status, 201, commit.text);
+    const childId = commit.json().Id as string;
+    const child = (await api('GET', `/images/child-${base}:latest/json`)).json();
+    assert.equal(child.Id, childId);
+    assert.equal(child.Parent, baseId);
+    assert.equal(child.Comment, 'c1');
+    assert.deepEqual(child.Config.Labels, { from: 'body' });
+    assert.ok(child.Config.Env.includes('FROM_CREATE=1') && child.Config.Env.includes('CHANGED=1'), JSON.stringify(child.Config.Env));
+    assert.equal((await api('DELETE', `/containers/${ctr}`)).status, 204);
+
+    // The parent only loses its tag while the child depends on it; by ID it cannot go at all.
+    const untag = await api('DELETE', `/images/${base}:1`);
+    assert.equal(untag.status, 200, untag.text);
+    assert.deepEqual(untag.json(), [{ Untagged: `${base}:1` }]);
+    const byId = await api('DELETE', `/images/${baseId}?force=1`);
+    assert.equal(byId.status, 409, byId.text);
+    assert.match(byId.json().message, /\(cannot be forced\) - image has dependent child images/);
+    const del = (await api('DELETE', `/images/child-${base}${noprune ? '?noprune=1' : ''}`)).json() as Record<string, string>[];
+    assert.deepEqual(del.slice(0, 2), [{ Untagged: `child-${base}:latest` }, { Deleted: childId }]);
+    assert.equal(del.some((i) => i.Deleted === baseId), !noprune);
+    assert.equal((await api('GET', `/images/${baseId}/json`)).status, noprune ? 200 : 404);
+    if (noprune) assert.equal((await api('DELETE', `/images/${baseId}`)).status, 200);
+  }
+});
+
 test('POST /commit: unknown container 404, bad body 400', async () => {
   const r = await api('POST', `/commit?container=nope-${rand()}`, {});
   assert.equal(r.status, 404);

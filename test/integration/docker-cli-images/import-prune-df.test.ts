@@ -130,7 +130,7 @@ test('docker system df: image, container, volume and build-cache rows with both 
       const rows = (await ok(d, c, ['system', 'df', '--format', '{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}'])).split('\n');
       const byType = new Map(rows.map((r) => [r.split('|')[0], r.split('|').slice(1)]));
       assert.deepEqual(byType.get('Images')?.slice(0, 2), ['2', '1'], rows.join('\n'));
-      assert.match(byType.get('Images')![2]!, /^3\.9\dMB$/);
+      assert.match(byType.get('Images')![2]!, /^3\.9\d*MB$/);
       assert.deepEqual(byType.get('Containers')?.slice(0, 2), ['1', '0']);
       assert.match(byType.get('Containers')![2]!, /^10\d(\.\d+)?kB$/, 'the container wrote 100 kB');
       assert.deepEqual(byType.get('Local Volumes')?.slice(0, 2), ['0', '0']);

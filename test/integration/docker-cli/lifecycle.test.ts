@@ -70,9 +70,8 @@ test('stop: SIGTERM-ignoring process is killed after -t; a handler exits at once
   assert.ok(r.ms >= 950, `stop returned after ${r.ms} ms, before the timeout`);
   assert.ok(r.ms < 5000, `stop took ${r.ms} ms`);
   assert.equal(await t.ok(['inspect', '-f', '{{.State.ExitCode}}', 'stubborn']), '137');
-  await t.ok(['run', '-d', '--name', 'polite', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; while true; do sleep 0.05; done']);
-  await until(async () => (await t.ok(['top', 'polite']).catch(() => 'x')) !== '' , 2000, 'running').catch(() => {});
-  await new Promise((r) => setTimeout(r, 200)); // let the shell install its trap
+  await t.ok(['run', '-d', '--name', 'polite', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while true; do sleep 0.05; done']);
+  await until(async () => (await t.ok(['logs', 'polite'])).includes('ready'), 5000, 'trap installed');
   const p = await t.docker(['stop', '-t', '10', 'polite']);
   assert.equal(p.code, 0);
   assert.ok(p.ms < 3000, `stop of a handling process took ${p.ms} ms`);

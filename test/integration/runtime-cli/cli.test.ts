@@ -2,10 +2,12 @@
 // every verb run as its own process against a --root state directory.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleRuntimeCli } from '../../../src/runtime/cli/bundle.js';
+import { executorPath } from '../../../src/runtime/executor/path.js';
 import type { Spec } from '../../../src/runtime/spec/types.js';
 import { capture, dockerSpec, makeFixture, settledLeftovers, until } from '../../helpers/runtime-fixture.js';
 
@@ -19,12 +21,27 @@ after(async () => {
 
 interface Result { code: number; stdout: string; stderr: string }
 
-/** Runs wharf-runtime --root <root> <args>; never rejects. */
-function wr(args: string[], opts: { cwd?: string } = {}): Promise<Result> {
+let calls = 0;
+
+/**
+ * Runs wharf-runtime --root <root> <args>; never rejects. Output goes to files and we wait for
+ * the exit, not for the streams to close: a created container keeps the stdio it was given
+ * (as with runc, whose callers hand it fifos).
+ */
+function wr(args: string[], opts: { cwd?: string; cli?: string } = {}): Promise<Result> {
+  const out = join(fx.base, `out-${++calls}`);
+  const err = join(fx.base, `err-${calls}`);
+  const fds = [openSync(out, 'w'), openSync(err, 'w')];
+  const child = spawn(process.execPath, [opts.cli ?? CLI, '--root', root, ...args], {
+    cwd: opts.cwd, stdio: ['ignore', fds[0]!, fds[1]!],
+    env: { ...process.env, WHARF_EXEC: executorPath() }, // a bundle outside the package finds it so
+  });
+  for (const fd of fds) closeSync(fd);
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, '--root', root, ...args], { cwd: opts.cwd, timeout: 20_000 }, (err, stdout, stderr) => {
-      const code = err ? (typeof err.code === 'number' ? err.code : -1) : 0;
-      resolve({ code, stdout, stderr });
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? (signal ? 128 : -1), stdout: readFileSync(out, 'utf8'), stderr: readFileSync(err, 'utf8') });
     });
   });
 }
@@ -118,6 +135,15 @@ test('spec writes a config.json that run accepts (with a relayed terminal)', asy
   const r = await wr(['run', 'tty-run'], { cwd: bundle });
   assert.equal(r.code, 4, r.stderr);
   assert.match(r.stdout, /^\/dev\/pts\/0\r?\n/);
+});
+
+test('the esbuild bundle of the CLI runs containers like the compiled one', async () => {
+  const bundled = await bundleRuntimeCli(join(fx.base, 'wharf-runtime.mjs'));
+  const bundle = fx.bundleFor('bundled', dockerSpec(['sh', '-c', 'echo from-bundle; exit 9']));
+  const r = await wr(['run', '-b', bundle, 'bundled'], { cli: bundled });
+  assert.equal(r.code, 9, r.stderr);
+  assert.equal(r.stdout, 'from-bundle\n');
+  assert.equal(JSON.parse((await wr(['features'], { cli: bundled })).stdout).ociVersionMax, '1.2.1');
 });
 
 test('features prints valid JSON', async () => {
