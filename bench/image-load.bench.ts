@@ -1,7 +1,8 @@
 // Load + unpack of a large image (debootstrap Debian minbase, one ~180 MB layer) with wharf, side by
 // side with `docker load`, `skopeo copy` + `umoci unpack` and a plain `tar -x` of the layer.
 // Every run starts from an empty store / directory, made before the clock starts and removed after.
-// WHARF_BENCH_RUNS sets the timed runs per tool (default 5, after 1 warm-up run).
+// WHARF_BENCH_RUNS sets the timed runs per tool (default 5, after 1 warm-up run);
+// WHARF_BENCH_ONLY=<text> runs only the tools whose name contains it (e.g. "wharf").
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -136,16 +137,20 @@ const tarX = (sync: boolean): Case<string> => ({
   teardown: cleanup,
 });
 
+const only = process.env.WHARF_BENCH_ONLY ?? '';
+const tools: Array<[string, () => Promise<Row>]> = [
+  ['wharf load (docker-archive)', () => timed('wharf load (docker-archive)', wharfLoad(fx.dockerArchive), 'verify, store blob, unpack to overlay layer; durable')],
+  ['wharf load (OCI layout tar)', () => timed('wharf load (OCI layout tar)', wharfLoad(fx.ociArchive), 'same, from an OCI layout')],
+  ['docker load', dockerLoad],
+  ['skopeo copy + umoci unpack', skopeoUmoci],
+  ['tar -x (layer)', () => timed('tar -x (layer)', tarX(false), 'page cache only, not durable')],
+  ['tar -x + sync -f (layer)', () => timed('tar -x + sync -f (layer)', tarX(true), 'durable like wharf')],
+];
 const rows: Row[] = [];
 const scratch = openScratchFs(CACHE_DIR);
 try {
   scratchDir = scratch.dir;
-  rows.push(await timed('wharf load (docker-archive)', wharfLoad(fx.dockerArchive), 'verify, store blob, unpack to overlay layer; durable'));
-  rows.push(await timed('wharf load (OCI layout tar)', wharfLoad(fx.ociArchive), 'same, from an OCI layout'));
-  rows.push(await dockerLoad());
-  rows.push(await skopeoUmoci());
-  rows.push(await timed('tar -x (layer)', tarX(false), 'page cache only, not durable'));
-  rows.push(await timed('tar -x + sync -f (layer)', tarX(true), 'durable like wharf'));
+  for (const [name, run] of tools) if (name.includes(only)) rows.push(await run());
 } finally {
   scratch.release();
 }

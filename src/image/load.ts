@@ -1,6 +1,7 @@
 // `docker load`: a docker-save archive or an OCI image layout (tar), auto-detected. Every blob is
 // verified and every layer unpacked before any reference is registered, in one atomic write.
 import type { Readable } from 'node:stream';
+import { open } from 'node:fs/promises';
 import { sha256Digest } from '../storage/index.js';
 import type { ImageStore, NewImage, Operation } from './store.js';
 import { readArchive, type ArchiveContents } from './archive-reader.js';
@@ -46,15 +47,17 @@ function parseTag(s: unknown, what: string): Reference {
   }
 }
 
-/** Layer media type for a stored blob, from its magic bytes. */
+/** Layer media type for a stored blob, from its magic bytes (reads 4 bytes, not a stream buffer). */
 async function layerMediaType(store: ImageStore, digest: string): Promise<string> {
-  const stream = store.content.readStream(digest);
-  let head = Buffer.alloc(0);
-  for await (const c of stream) {
-    head = Buffer.concat([head, c as Buffer]);
-    if (head.length >= 4) break;
+  const fh = await open(store.content.path(digest), 'r');
+  let head: Buffer;
+  try {
+    const buf = Buffer.alloc(4);
+    const { bytesRead } = await fh.read(buf, 0, 4, 0);
+    head = buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
   }
-  stream.destroy();
   const c = detectCompression(head);
   return c === 'gzip' ? MediaTypes.ociLayerGzip : c === 'zstd' ? MediaTypes.ociLayerZstd : MediaTypes.ociLayer;
 }

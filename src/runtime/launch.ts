@@ -1,19 +1,15 @@
 // Launches an init or exec process: compiles the spec to an executor plan, spawns the executor,
 // writes id maps and joins the cgroup before the process goes on, and reports failures clearly.
-import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import type { Cgroup } from './cgroups/types.js';
 import { spawnExecutor, type ExecutorHandle, type StdioSpec } from './executor/index.js';
 import { ExecutorError } from './executor/errors.js';
 import type { ExitStatus } from './executor/status.js';
 import { writeIdMaps } from './idmap.js';
-import { compileSeccomp } from './seccomp/compile.js';
 import { compileExec, compileSpec, describeFailure } from './spec/compile.js';
-import type { LinuxSeccomp, Process, Spec } from './spec/types.js';
+import type { Process, Spec } from './spec/types.js';
 import type { ExecutorPlan } from './ops.js';
-import { writeFileAtomicSync } from './state.js';
+import { seccompFor } from './filter-cache.js';
 
 export interface LaunchIO {
   /** Default: inherit, or pipes when a terminal is relayed. */
@@ -45,47 +41,6 @@ export interface LaunchArgs {
   exec?: { initPid: number; process: Process };
   /** Root-only directory for compiled seccomp filters shared between runtime processes. */
   cacheDir?: string;
-}
-
-interface Filter { filter: Uint8Array; flags: number }
-
-// Compiling Docker's profile costs ~30 ms: containers usually share one profile, so compiled
-// filters are kept in memory and, for short-lived processes like the CLI, on disk.
-const seccompCache = new Map<string, Filter>();
-
-function seccompFor(config: LinuxSeccomp | undefined, cacheDir: string | undefined): Filter | undefined {
-  if (!config) return undefined;
-  const key = JSON.stringify(config);
-  let compiled = seccompCache.get(key);
-  if (!compiled) {
-    const file = cacheDir ? join(cacheDir, `seccomp-${process.arch}-${createHash('sha256').update(key).digest('hex')}.bpf`) : undefined;
-    compiled = (file && readCachedFilter(file)) || compileSeccomp(config);
-    if (file) writeCachedFilter(file, compiled);
-    if (seccompCache.size > 32) seccompCache.clear();
-    seccompCache.set(key, compiled);
-  }
-  return compiled;
-}
-
-/** File layout: 4 bytes flags (LE), then the sock_filter array. */
-function readCachedFilter(file: string): Filter | undefined {
-  try {
-    const buf = readFileSync(file);
-    if (buf.length < 12 || (buf.length - 4) % 8 !== 0) return undefined;
-    return { flags: buf.readUInt32LE(0), filter: new Uint8Array(buf.subarray(4)) };
-  } catch {
-    return undefined;
-  }
-}
-
-function writeCachedFilter(file: string, f: Filter): void {
-  if (existsSync(file)) return;
-  const head = Buffer.alloc(4);
-  head.writeUInt32LE(f.flags >>> 0, 0);
-  try {
-    mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-    writeFileAtomicSync(file, Buffer.concat([head, f.filter]));
-  } catch { /* a cache only */ }
 }
 
 function planFor(args: LaunchArgs): ExecutorPlan {

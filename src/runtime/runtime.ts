@@ -66,29 +66,35 @@ export class Runtime {
         startMode: opts.startMode ?? 'message', fifoPath: join(dir, 'exec.fifo'),
         statusFile: join(dir, 'exit-status'), cacheDir: this.states.cacheDir,
       });
+      const rec: ContainerRecord = {
+        ociVersion: spec.ociVersion, id, bundle, pid: launched.pid,
+        pidStartTime: processStartTime(launched.pid) ?? '', monitorPid: launched.monitorPid,
+        monitorStartTime: processStartTime(launched.monitorPid) ?? '',
+        cgroupPath, statusFile: join(dir, 'exit-status'), created: new Date().toISOString(),
+        started: false, annotations: spec.annotations ?? {},
+        ownPidNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
+      };
+      writeSpecCopy(dir, spec);
+      this.states.write(rec);
+      return new Container(this, rec, () => spec, cgroup, launched);
     } catch (err) {
-      cgroup.destroy();
+      // Nothing of a failed create may stay: its process, cgroup or state directory.
+      if (launched) {
+        try { process.kill(launched.pid, 'SIGKILL'); } catch { /* already gone */ }
+        await launched.exited.catch(() => undefined);
+      }
+      try { cgroup.destroy(); } catch { /* the create error is the one to report */ }
       this.states.remove(id);
       throw err;
     }
-    const rec: ContainerRecord = {
-      ociVersion: spec.ociVersion, id, bundle, pid: launched.pid,
-      pidStartTime: processStartTime(launched.pid) ?? '', monitorPid: launched.monitorPid,
-      monitorStartTime: processStartTime(launched.monitorPid) ?? '',
-      cgroupPath, statusFile: join(dir, 'exit-status'), created: new Date().toISOString(),
-      started: false, annotations: spec.annotations ?? {},
-      ownPidNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
-    };
-    this.states.write(rec);
-    writeSpecCopy(dir, spec);
-    return new Container(this, rec, spec, cgroup, launched);
   }
 
   /** Finds a container created by this or another process. */
   get(id: string): Container {
     const rec = this.states.read(id);
     if (!rec) throw new Error(`container "${id}" does not exist`);
-    const spec = readSpecCopy(this.states.dir(id)) ?? ({ ociVersion: rec.ociVersion } as Spec);
+    // The spec copy is large (seccomp): read it only when asked for (exec), not for state or list.
+    const spec = () => readSpecCopy(this.states.dir(id)) ?? ({ ociVersion: rec.ociVersion } as Spec);
     return new Container(this, rec, spec, openCgroup(rec.cgroupPath, { deviceLoader: loadDeviceProgram }));
   }
 
@@ -102,13 +108,18 @@ export class Runtime {
 }
 
 export class Container {
+  private specValue?: Spec;
+
   constructor(
     private readonly runtime: Runtime,
     private rec: ContainerRecord,
-    readonly spec: Spec,
+    private readonly loadSpec: () => Spec,
     readonly cgroup: Cgroup,
     private readonly launched?: Launched,
   ) {}
+
+  /** The validated config the container was created from. */
+  get spec(): Spec { return (this.specValue ??= this.loadSpec()); }
 
   get id(): string { return this.rec.id; }
   get pid(): number { return this.rec.pid; }

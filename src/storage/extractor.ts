@@ -27,7 +27,7 @@ const OPAQUE = '.wh..wh..opq';
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 const IS_ROOT = process.getuid?.() === 0;
 /** Files at least this big get their data written in the background (small ones cost less inline). */
-const ASYNC_MIN_SIZE = Number(process.env.WHARF_XMIN ?? 32 * 1024); // TEMP
+const ASYNC_MIN_SIZE = 32 * 1024;
 /** Bounds on background work before drain() makes the caller wait. */
 const MAX_PENDING_BYTES = 64 << 20;
 const MAX_PENDING_FILES = 64; // each may pin a whole input chunk
@@ -84,6 +84,8 @@ export class Extractor implements TarHandler {
   private pending = new Set<Promise<void>>();
   private pendingBytes = 0;
   private failure: Error | null = null;
+  /** A whiteout this archive made, whose inode later whiteouts link to (null once removed). */
+  private whiteoutInode: string | null = null;
 
   constructor(private readonly root: string, private readonly mode: WhiteoutMode) {}
 
@@ -302,6 +304,8 @@ export class Extractor implements TarHandler {
 
   private removePath(rel: string, isDir: boolean): void {
     const abs = this.abs(rel);
+    const wo = this.whiteoutInode;
+    if (wo !== null && (wo === rel || wo.startsWith(rel + '/'))) this.whiteoutInode = null;
     if (!isDir) { fs.unlinkSync(abs); this.created.delete(rel); return; }
     fs.rmSync(abs, { recursive: true, force: true });
     const prefix = rel + '/';
@@ -354,10 +358,24 @@ export class Extractor implements TarHandler {
     if (this.created.has(rel)) return; // a whiteout hides parent-layer content only
     const st = fs.lstatSync(this.abs(rel), { throwIfNoEntry: false });
     if (st) this.removePath(rel, st.isDirectory());
-    if (this.mode === 'overlay') {
-      mknod(this.abs(rel), 'c', 0, 0);
-      if (IS_ROOT) fs.lchownSync(this.abs(rel), 0, 0);
+    if (this.mode === 'overlay') this.makeWhiteout(rel);
+  }
+
+  /**
+   * An overlay whiteout (0/0 char device owned by root). As overlayfs does itself, whiteouts
+   * share one inode: later ones are hard links to the first, so a layer with many of them
+   * costs one mknod process, not one each.
+   */
+  private makeWhiteout(rel: string): void {
+    const abs = this.abs(rel);
+    const shared = this.whiteoutInode;
+    if (shared !== null) {
+      const st = fs.lstatSync(this.abs(shared), { throwIfNoEntry: false });
+      if (st?.isCharacterDevice() && st.rdev === 0 && (!IS_ROOT || st.uid === 0)) { fs.linkSync(this.abs(shared), abs); return; }
     }
+    mknod(abs, 'c', 0, 0);
+    if (IS_ROOT) fs.lchownSync(abs, 0, 0);
+    this.whiteoutInode = rel;
   }
 }
 

@@ -1,6 +1,7 @@
 // The OCI process of an exec: the container's own process (limits, seccomp profile settings,
 // capabilities) with the exec's command, environment, user, working directory and TTY, as
 // Docker builds it (daemon/exec.go + CreateDaemonEnvironment).
+import { readFileSync } from 'node:fs';
 import { CAPABILITIES } from '../../runtime/spec/caps.js';
 import { DEFAULT_PATH_ENV } from '../../runtime/spec/defaults.js';
 import type { Process } from '../../runtime/spec/types.js';
@@ -19,6 +20,21 @@ export interface ExecProcessInput {
   /** The container's Config.Env (image env merged in) and hostname. */
   containerEnv: string[];
   hostname: string;
+}
+
+/**
+ * Every capability this daemon can hand out: all known ones within our own bounding set (a
+ * daemon in a restricted sandbox may lack some, and asking for those fails with EPERM).
+ */
+export function availableCapabilities(status = safeRead('/proc/self/status')): string[] {
+  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
+  if (!m) return [...CAPABILITIES];
+  const mask = BigInt(`0x${m[1]}`);
+  return CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
+}
+
+function safeRead(file: string): string {
+  try { return readFileSync(file, 'utf8'); } catch { return ''; }
 }
 
 /** Docker's ReplaceOrAppendEnvValues: later KEY=v replaces KEY, a bare KEY removes it. */
@@ -44,7 +60,7 @@ export function execEnv(input: Pick<ExecProcessInput, 'env' | 'tty' | 'container
  */
 export function buildExecProcess(base: Process | undefined, rootfs: string, input: ExecProcessInput): Process {
   const user = resolveUser(rootfs, input.user);
-  const allCaps = [...CAPABILITIES];
+  const allCaps = availableCapabilities();
   const caps = input.privileged
     ? { bounding: allCaps, effective: allCaps, permitted: allCaps }
     : base?.capabilities;

@@ -17,6 +17,21 @@ export interface PutOptions {
   copyUIDGID: boolean;
 }
 
+/**
+ * Docker keeps these mount targets in an "init" layer under the container's, so `docker diff` never
+ * lists them; here the runtime creates them in the container's own layer, so they are left out.
+ */
+const INIT_LAYER_PATHS = ['/dev/pts', '/dev/shm', '/proc', '/sys', '/.dockerenv', '/etc/resolv.conf', '/etc/hosts', '/etc/hostname', '/dev/console', '/etc/mtab'];
+
+/** Changes without the init-layer paths, and without directories listed only as their parents. */
+export function withoutInitLayer(list: Change[]): Change[] {
+  const hidden = (p: string) => INIT_LAYER_PATHS.some((i) => p === i || p.startsWith(i + '/'));
+  const kept = list.filter((c) => !hidden(c.Path));
+  const parentOfHidden = (p: string) => list.some((c) => hidden(c.Path) && c.Path.startsWith(p + '/'));
+  const hasKeptChild = (p: string) => kept.some((c) => c.Path.startsWith(p + '/'));
+  return kept.filter((c) => !(c.Kind === 0 && parentOfHidden(c.Path) && !hasKeptChild(c.Path)));
+}
+
 /** Docker's ErrRootFSReadOnly answer. */
 class ReadOnlyRootfsError extends EngineError {
   constructor() { super('container rootfs is marked read-only', 403); }
@@ -79,7 +94,7 @@ export class ContainerFs {
 
   async changes(ref: string): Promise<Change[]> {
     const rec = this.containers.get(ref);
-    return changes(this.snaps, rec.id);
+    return withoutInitLayer(await changes(this.snaps, rec.id));
   }
 
   /** Tar of the whole filesystem; "export" event. */

@@ -2,6 +2,8 @@
 // running containers keep running and stay manageable (logs continue), the ones that exited
 // meanwhile are marked with their exit code; restart policies apply at daemon start.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestDaemon, until, type TestDaemon } from './helpers.js';
 
@@ -36,16 +38,21 @@ test('kill -9 of the daemon: running containers survive and stay manageable', as
 });
 
 test('a running container that exits after the restart is noticed', async () => {
-  await t.ok(['run', '-d', '--name', 'later', 'busybox', 'sh', '-c', 'sleep 1.5; exit 9']);
+  await t.ok(['run', '-d', '--name', 'later', 'busybox', 'sh', '-c', 'while [ ! -e /tmp/go ]; do sleep 0.05; done; exit 9']);
+  const merged = await t.ok(['inspect', '-f', '{{.GraphDriver.Data.MergedDir}}', 'later']);
   await t.d.stop('SIGKILL');
   await t.restart();
   assert.equal(await t.ok(['inspect', '-f', '{{.State.Status}}', 'later']), 'running');
-  assert.equal(await t.ok(['wait', 'later'], { timeoutMs: 10_000 }), '9');
+  const waiting = t.docker(['wait', 'later'], { timeoutMs: 15_000 });
+  await new Promise((r) => setTimeout(r, 300));
+  fs.writeFileSync(path.join(merged, 'tmp', 'go'), '');
+  const w = await waiting;
+  assert.equal(w.stdout.trim(), '9', w.stderr);
   await t.ok(['rm', 'later']);
 });
 
 test('SIGTERM of the daemon stops containers; restart policies apply at the next start', async () => {
-  await t.ok(['run', '-d', '--name', 'keeper', '--restart', 'always', 'busybox', 'sleep', '60']);
+  await t.ok(['run', '-d', '--name', 'keeper', '--restart', 'always', '--stop-timeout', '1', 'busybox', 'sleep', '60']);
   await t.ok(['run', '-d', '--name', 'graceful', 'busybox', 'sh', '-c', 'trap "exit 42" TERM; echo ready; while true; do sleep 0.05; done']);
   await until(async () => (await t.ok(['logs', 'graceful'])).includes('ready'), 5000, 'trap installed');
   const pids = await Promise.all(['keeper', 'graceful'].map(async (n) => Number(await t.ok(['inspect', '-f', '{{.State.Pid}}', n]))));

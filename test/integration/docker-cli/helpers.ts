@@ -1,11 +1,11 @@
 // A wharfd with the offline busybox image, driven by the real docker CLI. Each test file
 // starts one daemon and, in its after hook, removes every container, stops the daemon and
 // checks nothing of it is left mounted or in the cgroup tree.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { buildBusyboxImage, ImageStore } from '../../../src/image/index.js';
-import { makeTempDir, startWharfd, type Wharfd, type WharfdOptions } from '../../helpers/wharfd.js';
+import { makeTempDir, ping, startWharfd, type Wharfd, type WharfdOptions } from '../../helpers/wharfd.js';
 
 export const DOCKER_OLD = '/usr/bin/docker';
 export const DOCKER_NEW = '/usr/local/bin/docker';
@@ -83,11 +83,15 @@ export async function startTestDaemon(opts: WharfdOptions = {}): Promise<TestDae
     },
     async cleanup() {
       try {
+        // A test may have left the daemon dead: containers are removed through a live one.
+        if (!(await ping(t.d.socket))) await t.restart();
         const ids = await t.ids();
         if (ids.length) await runDocker(t.d.env, ['rm', '-f', ...ids]);
         await t.d.stop('SIGTERM');
         assertNoLeaks(dir, [...seen]);
       } finally {
+        // Never recurse into a mount that is still there (it would delete through it).
+        for (const m of mountsIn(dir).reverse()) spawnSync('umount', ['-l', m]);
         fs.rmSync(dir, { recursive: true, force: true });
       }
     },
@@ -95,9 +99,13 @@ export async function startTestDaemon(opts: WharfdOptions = {}): Promise<TestDae
   return t;
 }
 
+function mountsIn(dir: string): string[] {
+  return fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((m) => m.startsWith(dir + '/'));
+}
+
 /** No mount under the daemon dir, no cgroup directory of any container we saw. */
 export function assertNoLeaks(dir: string, ids: string[]): void {
-  const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(dir));
+  const mounts = mountsIn(dir);
   if (mounts.length) throw new Error(`mounts left under ${dir}:\n${mounts.join('\n')}`);
   for (const id of ids) {
     for (const h of fs.readdirSync('/sys/fs/cgroup')) {
