@@ -10,6 +10,7 @@ import {
 import type { LinuxNamespace, LinuxResources, LinuxSeccomp, Mount, Process, Spec } from '../runtime/spec/types.js';
 import type { HostConfig, ContainerConfig, ImageRuntimeConfig } from './docker-types.js';
 import { resolveUser } from './user.js';
+import { availableCapabilities } from './host-caps.js';
 import { InvalidParameterError as InvalidParameter } from './errors.js';
 
 export interface SpecInput {
@@ -55,7 +56,7 @@ export function mergeEnv(image: string[] | undefined, container: string[] | unde
 }
 
 function capabilities(host: HostConfig): string[] {
-  if (host.Privileged) return [...CAPABILITIES];
+  if (host.Privileged) return availableCapabilities();
   const norm = (c: string) => (c.toUpperCase().startsWith('CAP_') ? c.toUpperCase() : `CAP_${c.toUpperCase()}`);
   const add = (host.CapAdd ?? []).map(norm);
   const drop = (host.CapDrop ?? []).map(norm);

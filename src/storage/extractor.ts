@@ -222,7 +222,9 @@ export class Extractor implements TarHandler {
   /** Once `bg`'s writes are done, set its metadata (null: just close) and close it. */
   private background(bg: AsyncFile, h: TarHeader | null): void {
     const bytes = bg.pos;
-    const p = Promise.all(bg.writes).then(() => {
+    // allSettled, not all: the descriptor is closed only when no write can still use its number.
+    const p = Promise.allSettled(bg.writes).then((results) => {
+      for (const r of results) if (r.status === 'rejected') throw r.reason;
       if (h) this.setFileMeta(bg.fd, h); // bg files have no xattrs: descriptor calls only
     }).catch((err: Error) => {
       this.failure ??= err;

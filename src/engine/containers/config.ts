@@ -108,6 +108,8 @@ export function normalizeHostConfig(h: HostConfig, logDefaults: { Type: string; 
     NetworkMode: h.NetworkMode || 'default',
     RestartPolicy: { Name: h.RestartPolicy?.Name || 'no', MaximumRetryCount: h.RestartPolicy?.MaximumRetryCount ?? 0 },
     LogConfig: h.LogConfig?.Type ? { Type: h.LogConfig.Type, Config: h.LogConfig.Config ?? {} } : { Type: logDefaults.Type, Config: { ...logDefaults.Config, ...(h.LogConfig?.Config ?? {}) } },
+    // Docker records the implied swap limit (twice the memory) so later updates see it.
+    ...(h.Memory && h.Memory > 0 && !h.MemorySwap ? { MemorySwap: h.Memory * 2 } : {}),
     AutoRemove: h.AutoRemove ?? false,
     Privileged: h.Privileged ?? false,
     ReadonlyRootfs: h.ReadonlyRootfs ?? false,

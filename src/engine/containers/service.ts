@@ -310,3 +310,4 @@ function parseUntil(v: string): number {
   return ms;
 }
 
+

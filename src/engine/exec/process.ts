@@ -26,16 +26,8 @@ export interface ExecProcessInput {
  * Every capability this daemon can hand out: all known ones within our own bounding set (a
  * daemon in a restricted sandbox may lack some, and asking for those fails with EPERM).
  */
-export function availableCapabilities(status = safeRead('/proc/self/status')): string[] {
-  const m = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status);
-  if (!m) return [...CAPABILITIES];
-  const mask = BigInt(`0x${m[1]}`);
-  return CAPABILITIES.filter((_, bit) => (mask >> BigInt(bit)) & 1n);
-}
-
-function safeRead(file: string): string {
-  try { return readFileSync(file, 'utf8'); } catch { return ''; }
-}
+export { availableCapabilities } from '../host-caps.js';
+import { availableCapabilities } from '../host-caps.js';
 
 /** Docker's ReplaceOrAppendEnvValues: later KEY=v replaces KEY, a bare KEY removes it. */
 export function replaceOrAppendEnv(base: string[], overrides: string[]): string[] {

@@ -11,7 +11,7 @@ import { apiOk } from './helpers.js';
 
 const CLIENTS = 200;
 const CHURN_CONTAINERS = 5;
-const MIN_ROUNDS = 3;
+const MIN_ROUNDS = 2;
 const MIN_MS = 6000;
 const MAX_MS = 40_000;
 

@@ -91,3 +91,15 @@ test('healthcheck from the image, --no-healthcheck, and probe timeouts', async (
   assert.match(bad.stderr, /Interval in Healthcheck cannot be less than 1ms/);
   await t.ok(['rm', '-f', 'img-hc', 'no-hc', 'slow-hc']);
 });
+
+test('after a daemon crash and restart: exec works and healthchecks resume on the running container', async () => {
+  await t.ok(['run', '-d', '--name', 'survivor', '--health-cmd', 'test -f /tmp/ok', '--health-interval', '100ms', 'busybox', 'sleep', '60']);
+  await t.ok(['exec', 'survivor', 'touch', '/tmp/ok']);
+  await until(async () => (await health('survivor'))?.Status === 'healthy', 5000, 'healthy before the crash');
+  await t.d.stop('SIGKILL');
+  await t.restart();
+  assert.equal(await t.ok(['exec', 'survivor', 'sh', '-c', 'tr "\\0" " " < /proc/1/cmdline']), 'sleep 60');
+  await t.ok(['exec', 'survivor', 'rm', '/tmp/ok']);
+  await until(async () => (await health('survivor'))?.Status === 'unhealthy', 5000, 'probes run again after the restart');
+  await t.ok(['rm', '-f', 'survivor']);
+});

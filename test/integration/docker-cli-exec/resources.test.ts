@@ -49,14 +49,15 @@ test('stats --no-stream shows the memory limit; the API shapes match Docker (one
 });
 
 test('top lists the container processes like ps -ef; ps_args are passed to ps', async () => {
-  await t.ok(['run', '-d', '--name', 'tp', 'busybox', 'sh', '-c', 'sleep 61 & sleep 62']);
+  await t.ok(['run', '-d', '--name', 'tp', 'busybox', 'sh', '-c', 'sleep 61 & sleep 62; echo']);
   const pid = await t.ok(['inspect', '-f', '{{.State.Pid}}', 'tp']);
   const out = await t.ok(['top', 'tp']);
   const lines = out.split('\n');
   assert.match(lines[0]!, /^UID\s+PID\s+PPID\s+C\s+STIME\s+TTY\s+TIME\s+CMD$/);
   assert.equal(lines.length, 4, out);
-  assert.match(out, new RegExp(`^root\\s+${pid}\\s.*sh -c sleep 61 & sleep 62$`, 'm'));
+  assert.match(out, new RegExp(`^root\\s+${pid}\\s.*sh -c sleep 61 & sleep 62; echo$`, 'm'));
   assert.match(out, /sleep 61$/m);
+  assert.match(out, /sleep 62$/m);
   const custom = await t.ok(['top', 'tp', '-o', 'pid,comm'], { cli: DOCKER_NEW });
   assert.deepEqual(custom.split('\n').slice(1).map((l) => l.trim().split(/\s+/)[1]).sort(), ['sh', 'sleep', 'sleep']);
   await t.ok(['stop', '-t', '0', 'tp']);
@@ -80,7 +81,8 @@ test('update -m on a running container: a 100 MB hog is then OOM-killed', async 
   assert.equal(killed.code, 137, 'the hog is killed by the OOM killer');
   const stats = (await api(t, 'GET', '/containers/up/stats?stream=false&one-shot=true')).json as Stats;
   assert.equal(stats.memory_stats.limit, 64 << 20);
-  assert.ok(stats.memory_stats.failcnt > 0);
+  // The peak reached the new limit (v1 max_usage; failcnt stays 0 on recent kernels).
+  assert.ok(stats.memory_stats.max_usage >= 60 << 20, `max_usage ${stats.memory_stats.max_usage}`);
   await t.ok(['rm', '-f', 'up']);
 });
 
@@ -90,7 +92,7 @@ test('update of a stopped container applies at start; --pids-limit and --restart
   await t.ok(['start', 'later']);
   assert.equal((await t.docker(['exec', 'later', ...HOG])).code, 137);
   await t.ok(['update', '--pids-limit', '4', '--restart', 'on-failure:3', 'later']);
-  const fork = await t.docker(['exec', 'later', 'sh', '-c', 'for i in 1 2 3 4 5 6; do sleep 5 & done; wait']);
+  const fork = await t.docker(['exec', 'later', 'sh', '-c', 'for i in 1 2 3 4 5 6; do sleep 1 & done; wait']);
   assert.notEqual(fork.code, 0);
   assert.match(fork.stderr, /can't fork|Resource temporarily unavailable/);
   assert.equal(await t.ok(['inspect', '-f', '{{.HostConfig.PidsLimit}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}', 'later']), '4 on-failure:3');

@@ -203,3 +203,11 @@ test('listContainers with filters, and getImage().inspect()', async () => {
   for (const c of [running, exited, fresh]) await c.remove();
   assert.deepEqual(await docker.listContainers({ all: true, filters: { label: [`group=${label}`] } }), []);
 });
+
+test('AutoRemove: wait with condition "removed" resolves once the container is gone', async () => {
+  const c = await create({ Cmd: ['sh', '-c', 'exit 2'], HostConfig: { AutoRemove: true } });
+  const removed = c.wait({ condition: 'removed' });
+  await c.start();
+  assert.equal((await removed as { StatusCode: number }).StatusCode, 2);
+  await assert.rejects(c.inspect(), (err: { statusCode?: number }) => err.statusCode === 404);
+});
