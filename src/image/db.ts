@@ -37,8 +37,14 @@ export class ImageDb {
 
   constructor(readonly file: string) {}
 
+  /** Reads the database; first removes temp files of writes a crash cut short (never renamed in). */
   async load(): Promise<void> {
-    await fs.mkdir(path.dirname(this.file), { recursive: true });
+    const dir = path.dirname(this.file);
+    await fs.mkdir(dir, { recursive: true });
+    const tmpPrefix = `.${path.basename(this.file)}.tmp-`; // see writeFileAtomic
+    for (const name of await fs.readdir(dir)) {
+      if (name.startsWith(tmpPrefix)) await fs.rm(path.join(dir, name), { force: true });
+    }
     let text: string;
     try {
       text = await fs.readFile(this.file, 'utf8');

@@ -50,9 +50,22 @@ function isSingleReference(refs: string[]): boolean {
   return parsed.filter((r) => r.tag && !r.digest).length <= 1;
 }
 
+/**
+ * Runs a removal marked in flight: an image is unregistered before its blobs and layers are
+ * deleted, so a crash in between leaves garbage the marker makes the next open collect.
+ */
+async function inFlight<T>(store: ImageStore, kind: string, fn: () => Promise<T>): Promise<T> {
+  const op = await store.beginOperation(kind);
+  try {
+    return await fn();
+  } finally {
+    await op.end();
+  }
+}
+
 /** `docker rmi`: untag and/or delete with Docker's conflict rules; returns Untagged/Deleted items. */
 export async function remove(store: ImageStore, refOrId: string, opts: RemoveOptions): Promise<DeleteItem[]> {
-  return (await removeDetailed(store, refOrId, opts)).items;
+  return inFlight(store, 'remove', async () => (await removeDetailed(store, refOrId, opts)).items);
 }
 
 async function removeDetailed(store: ImageStore, refOrId: string, opts: RemoveOptions): Promise<{ items: DeleteItem[]; reclaimed: number }> {
@@ -117,6 +130,10 @@ async function removeDetailed(store: ImageStore, refOrId: string, opts: RemoveOp
 
 /** `docker image prune`: removes dangling (or all unused) images, then unreferenced blobs and snapshots. */
 export async function prune(store: ImageStore, opts: PruneOptions): Promise<PruneReport> {
+  return inFlight(store, 'prune', () => pruneImages(store, opts));
+}
+
+async function pruneImages(store: ImageStore, opts: PruneOptions): Promise<PruneReport> {
   const danglingOnly = opts.dangling ?? true;
   const report: PruneReport = { ImagesDeleted: [], SpaceReclaimed: 0 };
   const parents = new Set(store.ids().map((id) => store.db.view.Images[id]?.parent).filter(Boolean));
@@ -186,8 +203,11 @@ export async function collectGarbage(store: ImageStore, only?: { blobs: Set<stri
       progress = true;
     }
   }
-  if (result.layers.length > 0) {
-    await store.db.update((d) => { for (const c of result.layers) delete d.Layers[c]; });
+  // A full collection also drops records of layers whose removal a crash cut short.
+  const present = only ? null : new Set((await store.snapshots.list()).map((s) => s.key));
+  const stale = present ? Object.keys(store.db.view.Layers).filter((c) => !present.has(c) && !keepLayers.has(c)) : [];
+  if (result.layers.length > 0 || stale.length > 0) {
+    await store.db.update((d) => { for (const c of [...result.layers, ...stale]) delete d.Layers[c]; });
   }
   return result;
 }

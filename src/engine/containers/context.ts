@@ -38,6 +38,8 @@ export class ContainerContext {
   readonly exitOnNext = new Set<string>();
   /** Promise per container of its exit being fully handled (state saved, cleanup done). */
   readonly exitHandled = new Map<string, Promise<void>>();
+  /** Background cleanup (runtime delete, unmount) after the last exit of each container. */
+  readonly cleanups = new Map<string, Promise<void>>();
   private readonly locks = new Map<string, Promise<unknown>>();
   shuttingDown = false;
   readonly env: TaskEnv;
@@ -88,6 +90,12 @@ export class ContainerContext {
       ID: rec.id,
       Attributes: { ...(rec.config.Config.Labels ?? {}), image: rec.config.Config.Image ?? rec.config.Image, name: rec.name, ...extra },
     });
+  }
+
+  /** Waits until the previous run's cgroup and mount are gone. */
+  async settled(id: string): Promise<void> {
+    await this.cleanups.get(id);
+    this.cleanups.delete(id);
   }
 
   async saveState(rec: Rec): Promise<void> {

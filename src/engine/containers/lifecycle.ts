@@ -32,9 +32,10 @@ export class Lifecycle {
   /** Starts the task and records it; caller holds the lock. */
   async startLocked(rec: Rec, byPolicy: boolean): Promise<void> {
     const ctx = this.ctx;
+    await ctx.settled(rec.id);
     let task: Task;
     try {
-      task = await Task.start(ctx.env, { id: rec.id, spec: rec.config, logOptions: ctx.logOptions(rec), hub: ctx.hub(rec.id) });
+      task = await Task.start(ctx.env, { id: rec.id, spec: rec.config, logOptions: ctx.logOptions(rec), hub: ctx.hub(rec.id), joinPid: this.joinPids(rec) });
     } catch (err) {
       // Clients attached for this run (docker run) must not wait for output that never comes.
       ctx.hub(rec.id).endOutput();
@@ -55,6 +56,19 @@ export class Lifecycle {
     await ctx.saveState(rec);
     ctx.emit(rec, 'start');
     this.watch(rec, task);
+  }
+
+  /** Pids whose namespaces container:<x> modes join; the other container must be running. */
+  private joinPids(rec: Rec): { pid?: number; ipc?: number; uts?: number; net?: number } {
+    const h = rec.config.HostConfig;
+    const pidOf = (mode: string | undefined, field: string): number | undefined => {
+      if (!mode?.startsWith('container:')) return undefined;
+      const other = this.ctx.resolve(mode.slice('container:'.length));
+      const task = this.ctx.tasks.get(other.id);
+      if (!task) throw new ConflictError(`cannot join the ${field} namespace of container ${other.id}: it is not running`);
+      return task.pid;
+    };
+    return { pid: pidOf(h.PidMode, 'pid'), ipc: pidOf(h.IpcMode, 'ipc'), uts: pidOf(h.UTSMode, 'uts'), net: pidOf(h.NetworkMode, 'network') };
   }
 
   /** Follows a task to its exit (also used for tasks picked up after a daemon restart). */
@@ -186,6 +200,7 @@ export class Lifecycle {
   private async onExit(rec: Rec, task: Task, exit: TaskExit): Promise<void> {
     const ctx = this.ctx;
     if (ctx.tasks.get(rec.id) === task) ctx.tasks.delete(rec.id);
+    ctx.cleanups.set(rec.id, exit.cleanup);
     const s = rec.state;
     Object.assign(s, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt });
     if (exit.oomKilled) ctx.emit(rec, 'oom');

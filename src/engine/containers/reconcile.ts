@@ -27,6 +27,7 @@ export async function reconcile(ctx: ContainerContext, lifecycle: Lifecycle, rem
           ctx.logger.info({ id: rec.id, pid: r.pid }, 'container still running: reattached');
           continue;
         }
+        ctx.cleanups.set(rec.id, r.cleanup);
         Object.assign(rec.state, { Running: false, Paused: false, Pid: 0, ExitCode: r.exitCode, OOMKilled: r.oomKilled, FinishedAt: r.finishedAt });
         ctx.emit(rec, 'die', { exitCode: String(r.exitCode) });
         await ctx.saveState(rec);

@@ -66,6 +66,9 @@ export class ContainerService {
       // Fail before preparing a snapshot; reserveName throws Docker's conflict message.
       if (this.ctx.store.isNameTaken(n)) this.ctx.store.reserveName(n, '');
     }
+    for (const mode of [host.NetworkMode, host.PidMode, host.IpcMode, host.UTSMode]) {
+      if (mode?.startsWith('container:')) this.ctx.resolve(mode.slice('container:'.length)); // 404 when unknown
+    }
     const image = await this.images.get(config.Image);
     const merged = mergeImageConfig(config, image.config.config ?? {});
     const { Path, Args } = pathAndArgs(merged);
@@ -206,6 +209,7 @@ export class ContainerService {
   /** Deletes everything of a container that is not running; emits destroy. */
   private async cleanup(rec: Rec): Promise<void> {
     const id = rec.id;
+    await this.ctx.settled(id);
     await unmountRootfs(path.join(this.ctx.store.dirOf(id), 'rootfs'));
     await this.images.snapshots.remove(id).catch((err: Error) => {
       if (err.name !== 'SnapshotNotFoundError') throw err;
@@ -298,6 +302,7 @@ export class ContainerService {
     await Promise.all(running.map((rec) => this.ctx.withLock(rec.id, async () => {
       await this.lifecycle.stopLocked(rec).catch((err) => this.ctx.logger.warn({ err, id: rec.id }, 'stop at shutdown failed'));
     })));
+    await Promise.all([...this.ctx.cleanups.values()]);
   }
 }
 

@@ -31,6 +31,8 @@ export interface TaskExit {
   exitCode: number;
   oomKilled: boolean;
   finishedAt: string;
+  /** Runtime deletion and rootfs unmount, finishing after the exit is reported. */
+  cleanup: Promise<void>;
 }
 
 /** A start failure with the exit code Docker records (126, 127, or 128 for other failures). */
@@ -46,6 +48,8 @@ export interface TaskConfig {
   spec: ContainerSpec;
   logOptions: JsonFileOptions | null;
   hub: StreamHub;
+  /** Pids of the containers named by container:<x> namespace modes. */
+  joinPid?: { pid?: number; ipc?: number; uts?: number; net?: number };
 }
 
 export class Task {
@@ -76,7 +80,7 @@ export class Task {
     let io: ContainerIO | undefined;
     try {
       const oci = buildSpec({
-        rootfs, image: {}, config: spec.Config, host: spec.HostConfig, initPath: env.initPath,
+        rootfs, image: {}, config: spec.Config, host: spec.HostConfig, initPath: env.initPath, joinPid: cfg.joinPid,
         files: { hostname: spec.HostnamePath, hosts: spec.HostsPath, resolvConf: spec.ResolvConfPath },
       });
       fifos = openForStart(set);
@@ -115,8 +119,8 @@ export class Task {
     try {
       container = env.runtime.get(id);
     } catch {
-      await unmountRootfs(path.join(env.containerDir(id), 'rootfs'));
-      return { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString() };
+      const cleanup = unmountRootfs(path.join(env.containerDir(id), 'rootfs'));
+      return { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString(), cleanup };
     }
     const watched = watchExit(env.runtime, id);
     if (container.status() === 'stopped') {
@@ -150,13 +154,12 @@ async function finishExit(
   // Output still in the pipes belongs in the log before anyone sees the container as exited.
   if (io) await Promise.race([io.done, new Promise((r) => setTimeout(r, 2000).unref())]);
   io?.destroy();
-  try {
-    await container.delete(true);
-  } catch (err) {
-    env.logger.warn({ err, id }, 'runtime delete failed');
-  }
-  await unmountRootfs(path.join(env.containerDir(id), 'rootfs'));
-  return { exitCode, oomKilled, finishedAt };
+  // The exit is reported now; cgroup and mount go in the background (start/remove await it).
+  const cleanup = Promise.all([
+    container.delete(true).catch((err) => env.logger.warn({ err, id }, 'runtime delete failed')),
+    unmountRootfs(path.join(env.containerDir(id), 'rootfs')),
+  ]).then(() => {}, (err) => env.logger.warn({ err, id }, 'unmounting the rootfs failed'));
+  return { exitCode, oomKilled, finishedAt, cleanup };
 }
 
 /** Maps a runtime failure to Docker's start error (exit code 127/126/128). */

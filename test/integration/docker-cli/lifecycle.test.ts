@@ -129,3 +129,33 @@ test('restart runs the container again; prune removes stopped ones', async () =>
   assert.equal(await t.ok(['ps', '--filter', 'name=again', '--format', '{{.Names}}']), 'again');
   await t.ok(['rm', '-f', 'again']);
 });
+
+test('bad input: clear errors, exit 125, nothing created', async () => {
+  const before = await t.ok(['ps', '-aq']);
+  for (const [args, message] of [
+    [['-m', '1m'], /Minimum memory limit allowed is 6MB/],
+    [['--log-opt', 'max-size=abc'], /invalid value for log option max-size: abc/],
+    [['--network', 'nonet'], /network nonet not found/],
+    [['--network', 'container:nobody'], /No such container: nobody/],
+  ] as const) {
+    const r = await t.docker(['run', ...args, 'busybox', 'true']);
+    assert.equal(r.code, 125, `${args.join(' ')}: ${r.stderr}`);
+    assert.match(r.stderr, message);
+  }
+  const noImage = await t.docker(['create', 'no-such-image-here']);
+  assert.notEqual(noImage.code, 0);
+  assert.equal(await t.ok(['ps', '-aq']), before);
+});
+
+test('container:<x> modes share the other container\'s namespaces; stop works on a paused container', async () => {
+  await t.ok(['run', '-d', '--name', 'owner', 'busybox', 'sleep', '60']);
+  const pid = await t.ok(['inspect', '-f', '{{.State.Pid}}', 'owner']);
+  const { readlinkSync } = await import('node:fs');
+  const out = await t.ok(['run', '--rm', '--network', 'container:owner', '--pid', 'container:owner', 'busybox', 'sh', '-c', 'readlink /proc/self/ns/net; cat /proc/1/comm']);
+  assert.equal(out, `${readlinkSync(`/proc/${pid}/ns/net`)}\nsleep`);
+  await t.ok(['pause', 'owner']);
+  const r = await t.docker(['stop', '-t', '1', 'owner']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(await t.ok(['inspect', '-f', '{{.State.Status}} {{.State.ExitCode}} {{.State.Paused}}', 'owner']), 'exited 137 false');
+  await t.ok(['rm', 'owner']);
+});
