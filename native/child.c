@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -286,6 +287,25 @@ static int open_fifo(const op_t *op) {
   return 0;
 }
 
+/* SIOCSIFFLAGS with IFF_UP: what `ip link set <name> up` does, without netlink. */
+static int link_up(const char *name) {
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  if (strlen(name) >= sizeof ifr.ifr_name) { errno = ENAMETOOLONG; return -1; }
+  strcpy(ifr.ifr_name, name);
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  int r = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (r == 0 && !(ifr.ifr_flags & IFF_UP)) {
+    ifr.ifr_flags |= IFF_UP;
+    r = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  int e = errno;
+  close(fd);
+  errno = e;
+  return r;
+}
+
 static int close_fds(unsigned from) {
   /* Marked CLOEXEC rather than closed so the report channel keeps working until execve. */
   if (syscall(SYS_close_range, from, ~0u, CLOSE_RANGE_CLOEXEC) == 0) return 0;
@@ -347,6 +367,7 @@ static int run_op(uint32_t index, const op_t *op) {
   case OP_WAIT_START: tell(CM_READY, (int32_t)index, 0); await_parent(PM_START); return 0;
   case OP_OPEN_FIFO: tell(CM_READY, (int32_t)index, 1); return open_fifo(op);
   case OP_CLOSE_FDS: return close_fds(op->u[0]);
+  case OP_LINK_UP: return link_up(op->s[0]);
   case OP_EXEC: {
     if (!found && find_program(op->s[0], op->s[1]) < 0) return -1;
     tell(CM_EXEC, (int32_t)index, 0);

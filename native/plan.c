@@ -57,7 +57,7 @@ static void rd_op(reader_t *r, op_t *op) {
     for (int i = 0; i < 5; i++) op->u[i] = rd_u32(r);
     break;
   case OP_SYMLINK: case OP_LOOKUP: op->s[0] = rd_str(r); op->s[1] = rd_str(r); break;
-  case OP_PIVOT_ROOT: case OP_CHROOT: case OP_CHDIR: case OP_SETHOSTNAME: case OP_SETDOMAINNAME:
+  case OP_PIVOT_ROOT: case OP_CHROOT: case OP_CHDIR: case OP_SETHOSTNAME: case OP_SETDOMAINNAME: case OP_LINK_UP:
   case OP_PTY: case OP_OPEN_FIFO:
     op->s[0] = rd_str(r); break;
   case OP_WRITE_FILE: op->s[0] = rd_str(r); op->s[1] = rd_str(r); break;
@@ -121,7 +121,7 @@ static const char *const names[OP_MAX] = {
   [OP_SETGROUPS] = "setgroups", [OP_SETRESGID] = "setresgid", [OP_SETRESUID] = "setresuid",
   [OP_CAPS] = "caps", [OP_NO_NEW_PRIVS] = "no-new-privs", [OP_SECCOMP] = "seccomp",
   [OP_LOOKUP] = "lookup", [OP_WAIT_START] = "wait-start", [OP_OPEN_FIFO] = "open-fifo",
-  [OP_CLOSE_FDS] = "close-fds", [OP_EXEC] = "exec",
+  [OP_CLOSE_FDS] = "close-fds", [OP_EXEC] = "exec", [OP_LINK_UP] = "link-up",
 };
 
 const char *op_name(uint32_t code) {

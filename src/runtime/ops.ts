@@ -50,6 +50,8 @@ export type ChildOp =
   /** Block until the fifo at path is opened for reading (runc's exec.fifo, used by the CLI). */
   | { op: 'open-fifo'; path: string }
   | { op: 'close-fds'; from: number }
+  /** Bring a network interface up (lo in a new network namespace, as Docker does). */
+  | { op: 'link-up'; name: string }
   | { op: 'exec'; file: string; argv: string[]; env: string[]; searchPath: string };
 
 export interface ExecutorPlan {

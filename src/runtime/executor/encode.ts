@@ -105,6 +105,7 @@ function encodeOp(w: Writer, op: ChildOp | PreOp, at: string): void {
     case 'lookup': w.str(op.file, f('file')); w.str(op.path, f('path')); break;
     case 'open-fifo': w.str(op.path, f('path')); break;
     case 'close-fds': w.u32(op.from, f('from')); break;
+    case 'link-up': w.str(op.name, f('name')); break;
     case 'exec':
       w.str(op.file, f('file')); w.strList(op.argv, f('argv')); w.strList(op.env, f('env'));
       w.str(op.searchPath, f('searchPath'));

@@ -45,6 +45,7 @@ export const OPCODES: Record<ChildOp['op'], number> = {
   'open-fifo': 30,
   'close-fds': 31,
   'exec': 32,
+  'link-up': 33,
 };
 
 /** A line the executor writes on the control channel, parsed. */

@@ -77,6 +77,8 @@ export function compileSpec(spec: Spec, ctx: CompileContext): ExecutorPlan {
     ops.push({ op: 'setresgid', gid: 0 }, { op: 'setresuid', uid: 0 });
   }
   ops.push({ op: 'setsid' });
+  // A new network namespace starts with lo down; Docker (and runc) bring it up.
+  if (isNew(spec, 'network')) ops.push({ op: 'link-up', name: 'lo' });
   if (isNew(spec, 'time')) ops.push(...timeNamespaceOps(spec));
 
   let planner: RootfsPlanner | undefined;

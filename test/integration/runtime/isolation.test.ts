@@ -39,6 +39,13 @@ test('a new network namespace has only lo', async () => {
   assert.ok(hostDevs.length > 1, 'the host has more than lo (else this proves nothing)');
 });
 
+test('lo is up in a new network namespace, as under Docker: 127.0.0.1 answers', async () => {
+  // nc listens on loopback and a client connects: impossible while lo is down.
+  const r = await runToEnd(fx, sh('nc -l -p 7777 -e echo pong & sleep 0.2; nc 127.0.0.1 7777 </dev/null; wait'));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /pong/);
+});
+
 test('no host mount is visible: mountinfo lists only the container mounts', async () => {
   const spec = sh('cat /proc/self/mountinfo');
   const r = await runToEnd(fx, spec);
