@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openCgroup } from './cgroups/index.js';
-import type { Cgroup, CgroupStats, LinuxResources as CgroupResources } from './cgroups/types.js';
+import type { Cgroup, CgroupStats } from './cgroups/types.js';
 import { loadDeviceProgram } from './executor/bpf.js';
 import { readStatusFile } from './executor/status.js';
 import { effectiveDeviceRules } from './spec/defaults.js';
@@ -60,7 +60,7 @@ export class Runtime {
     let launched: Launched | undefined;
     try {
       if (opts.startMode === 'fifo') makeExecFifo(join(dir, 'exec.fifo'));
-      cgroup.create({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec) } as CgroupResources);
+      cgroup.create({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec) });
       launched = await launch({
         spec, bundle, cgroup, io: opts.io, consoleSocket: opts.consoleSocket,
         startMode: opts.startMode ?? 'message', fifoPath: join(dir, 'exec.fifo'),
@@ -188,7 +188,7 @@ export class Container {
 
   update(resources: LinuxResources): void {
     if (this.status() === 'stopped') throw new Error(`cannot update container "${this.id}": it is stopped`);
-    this.cgroup.update(resources as CgroupResources);
+    this.cgroup.update(resources);
   }
 
   stats(): CgroupStats { return this.cgroup.stats(); }

@@ -1,73 +1,11 @@
 // Types shared by both cgroup drivers: the OCI `linux.resources` input, the stats output and the
 // Cgroup interface the runtime and engine program against.
 
-/** OCI runtime-spec v1.2 `linux.resources.devices[]` entry. */
-export interface LinuxDeviceCgroup {
-  allow: boolean;
-  /** 'a' (all), 'b' (block) or 'c' (char); absent means 'a'. */
-  type?: string;
-  /** -1 or absent means any. */
-  major?: number | null;
-  minor?: number | null;
-  /** Any combination of 'r', 'w', 'm'; absent means 'rwm'. */
-  access?: string;
-}
-
-export interface LinuxBlockIODevice { major: number; minor: number }
-export interface LinuxWeightDevice extends LinuxBlockIODevice { weight?: number; leafWeight?: number }
-/** rate absent or 0 removes the limit. */
-export interface LinuxThrottleDevice extends LinuxBlockIODevice { rate?: number }
-
-/** OCI runtime-spec v1.2 `linux.resources`. Fields the drivers ignore are listed as such. */
-export interface LinuxResources {
-  memory?: {
-    limit?: number;
-    reservation?: number;
-    /** memory + swap total, as in OCI (cgroup v1 memsw). */
-    swap?: number;
-    /** Ignored: kernel memory accounting is deprecated. */
-    kernel?: number;
-    /** Ignored. */
-    kernelTCP?: number;
-    swappiness?: number;
-    disableOOMKiller?: boolean;
-    useHierarchy?: boolean;
-    checkBeforeUpdate?: boolean;
-  };
-  cpu?: {
-    shares?: number;
-    quota?: number;
-    burst?: number;
-    period?: number;
-    /** Ignored (realtime scheduling is not supported). */
-    realtimeRuntime?: number;
-    /** Ignored. */
-    realtimePeriod?: number;
-    cpus?: string;
-    mems?: string;
-    /** Ignored. */
-    idle?: number;
-  };
-  pids?: { limit: number };
-  blockIO?: {
-    weight?: number;
-    leafWeight?: number;
-    weightDevice?: LinuxWeightDevice[];
-    throttleReadBpsDevice?: LinuxThrottleDevice[];
-    throttleWriteBpsDevice?: LinuxThrottleDevice[];
-    throttleReadIOPSDevice?: LinuxThrottleDevice[];
-    throttleWriteIOPSDevice?: LinuxThrottleDevice[];
-  };
-  devices?: LinuxDeviceCgroup[];
-  /** Ignored (no hugetlb limits yet). */
-  hugepageLimits?: { pageSize: string; limit: number }[];
-  /** cgroup v2 files written as-is (v2 only). */
-  unified?: Record<string, string>;
-  /** Ignored. */
-  network?: unknown;
-  /** Ignored. */
-  rdma?: unknown;
-}
+// The input is the OCI `linux.resources` object, typed once in the spec module.
+import type { LinuxResources } from '../spec/types.js';
+export type {
+  LinuxResources, LinuxDeviceCgroup, LinuxBlockIODevice, LinuxWeightDevice, LinuxThrottleDevice,
+} from '../spec/types.js';
 
 export type CgroupVersion = 'v1' | 'v2';
 
