@@ -159,6 +159,10 @@ export function buildSpec(input: SpecInput): Spec {
   const nnp = (host.SecurityOpt ?? []).some((o) => /^no-new-privileges(?:[=:]true)?$/.test(o));
   let args = effectiveArgs(image, config);
   const mounts: Mount[] = dockerDefaultMounts(host.ShmSize || undefined);
+  if (host.Init && !input.initPath) {
+    // Docker fails too when its init binary is missing, rather than running without one.
+    throw new InvalidParameter('Init: the wharf-init binary was not found (build native/ with `make -C native`)');
+  }
   if (input.initPath && host.Init) {
     mounts.push({ destination: '/sbin/docker-init', type: 'bind', source: input.initPath, options: ['rbind', 'ro'] });
     args = ['/sbin/docker-init', '--', ...args];
