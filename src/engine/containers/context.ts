@@ -7,6 +7,7 @@ import type { Runtime } from '../../runtime/runtime.js';
 import type { ContainerStore } from '../container-store.js';
 import type { EventBus } from '../events.js';
 import { parseJsonFileOptions, type JsonFileOptions } from '../logs/options.js';
+import { FifoPool } from '../stdio/fifo-pool.js';
 import { StreamHub } from '../stdio/stream-hub.js';
 import type { Rec } from './inspect.js';
 import type { Task, TaskEnv } from './task.js';
@@ -43,8 +44,11 @@ export class ContainerContext {
   private readonly locks = new Map<string, Promise<unknown>>();
   shuttingDown = false;
   readonly env: TaskEnv;
+  /** <exec-root>/fifo-pool: opened at reconcile, removed at shutdown. */
+  readonly fifoPool: FifoPool;
 
   constructor(readonly opts: ContainerServiceOptions) {
+    this.fifoPool = new FifoPool(path.join(opts.execRoot, 'fifo-pool'));
     this.env = {
       runtime: opts.runtime,
       snapshots: opts.images.snapshots,
@@ -52,6 +56,7 @@ export class ContainerContext {
       containerDir: (id) => opts.store.dirOf(id),
       execDir: (id) => path.join(opts.execRoot, 'containers', id),
       initPath: opts.initPath,
+      fifoPool: this.fifoPool,
     };
   }
 

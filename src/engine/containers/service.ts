@@ -291,6 +291,7 @@ export class ContainerService {
   /** Daemon start: see reconcile.ts. */
   async reconcile(): Promise<void> {
     await this.ctx.store.load();
+    await this.ctx.fifoPool.open();
     await reconcile(this.ctx, this.lifecycle, (id) => this.removeById(id, true));
   }
 
@@ -303,6 +304,7 @@ export class ContainerService {
       await this.lifecycle.stopLocked(rec).catch((err) => this.ctx.logger.warn({ err, id: rec.id }, 'stop at shutdown failed'));
     })));
     await Promise.all([...this.ctx.cleanups.values()]);
+    await this.ctx.fifoPool.close();
   }
 }
 

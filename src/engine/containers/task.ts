@@ -10,6 +10,7 @@ import type { JsonFileOptions } from '../logs/options.js';
 import { buildSpec } from '../oci-spec.js';
 import { ContainerIO } from '../stdio/container-io.js';
 import type { StreamHub } from '../stdio/stream-hub.js';
+import type { FifoPool } from '../stdio/fifo-pool.js';
 import { fifoSet, makeFifos, openForStart, reopen, type FifoSet } from '../stdio/fifos.js';
 import { watchExit, type WatchedExit } from './exit-watch.js';
 import { mountRootfs, unmountRootfs } from './rootfs.js';
@@ -25,6 +26,8 @@ export interface TaskEnv {
   /** <exec-root>/containers/<id> (fifos) */
   execDir(id: string): string;
   initPath?: string;
+  /** Spare fifos for stdio (no mkfifo spawn per start). */
+  fifoPool?: FifoPool;
 }
 
 export interface TaskExit {
@@ -75,7 +78,7 @@ export class Task {
     const rootfs = path.join(dir, 'rootfs');
     await removeStaleRuntimeState(env.runtime, id);
     const set = Task.fifos(env, cfg);
-    await Promise.all([mountRootfs(env.snapshots, id, rootfs), makeFifos(set)]);
+    await Promise.all([mountRootfs(env.snapshots, id, rootfs), makeFifos(set, env.fifoPool)]);
     let fifos: ReturnType<typeof openForStart> | undefined;
     let io: ContainerIO | undefined;
     try {

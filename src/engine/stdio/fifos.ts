@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
+import type { FifoPool } from './fifo-pool.js';
 
 const execFileP = promisify(execFile);
 const { O_RDONLY, O_WRONLY, O_RDWR, O_NONBLOCK } = fs.constants;
@@ -28,12 +29,16 @@ export function fifoSet(dir: string, opts: { stdin: boolean; tty: boolean }): Fi
   };
 }
 
-/** Creates the directory and any missing fifo (Node has no mkfifo: one mkfifo(1) call). */
-export async function makeFifos(set: FifoSet): Promise<void> {
+/**
+ * Creates the directory and any missing fifo: spares from `pool` when it has them, else one
+ * mkfifo(1) call (Node has no mkfifo).
+ */
+export async function makeFifos(set: FifoSet, pool?: FifoPool): Promise<void> {
   fs.mkdirSync(set.dir, { recursive: true, mode: 0o700 });
   const missing = [set.stdin, set.stdout, set.stderr].filter((p): p is string => !!p && !isFifo(p));
   for (const p of missing) fs.rmSync(p, { force: true });
-  if (missing.length) await execFileP('mkfifo', ['-m', '600', ...missing]);
+  const left = pool ? missing.filter((p) => !pool.take(p)) : missing;
+  if (left.length) await execFileP('mkfifo', ['-m', '600', ...left]);
 }
 
 function isFifo(p: string): boolean {

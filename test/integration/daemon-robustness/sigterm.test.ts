@@ -2,6 +2,8 @@
 // their stop timeout) before it exits: afterwards they are exited with 143 / 137, their processes,
 // monitors and mounts are gone, and a new daemon shows that state; nothing leaks at the end.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestDaemon, until, type TestDaemon } from '../docker-cli/helpers.js';
 import { alive, leaks, runtimePids } from './helpers.js';
@@ -30,6 +32,8 @@ test('SIGTERM of wharfd stops its containers cleanly', async () => {
   const pids = procs.flatMap((p) => [p.pid, p.monitorPid]);
   await until(() => leaks(t.dir, ids, pids, false).length === 0, 3000, 'monitors to be reaped').catch(() => {});
   assert.deepEqual(leaks(t.dir, ids, pids, false), []);
+  // The daemon's pool of spare stdio fifos goes with it.
+  assert.equal(fs.existsSync(path.join(t.d.execRoot, 'fifo-pool')), false);
 
   await t.restart();
   const state = async (name: string) => t.ok(['inspect', '-f', '{{.State.Status}} {{.State.Running}} {{.State.ExitCode}}', name]);
