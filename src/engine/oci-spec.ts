@@ -98,14 +98,8 @@ function resources(h: HostConfig): LinuxResources {
   if (h.MemorySwappiness != null && h.MemorySwappiness >= 0) mem.swappiness = h.MemorySwappiness;
   if (h.OomKillDisable) mem.disableOOMKiller = true;
   if (Object.keys(mem).length) r.memory = mem;
-  const cpu: NonNullable<LinuxResources['cpu']> = {};
-  if (h.CpuShares) cpu.shares = h.CpuShares;
-  if (h.NanoCpus) { cpu.period = 100000; cpu.quota = Math.round((h.NanoCpus / 1e9) * 100000); }
-  if (h.CpuQuota) cpu.quota = h.CpuQuota;
-  if (h.CpuPeriod) cpu.period = h.CpuPeriod;
-  if (h.CpusetCpus) cpu.cpus = h.CpusetCpus;
-  if (h.CpusetMems) cpu.mems = h.CpusetMems;
-  if (Object.keys(cpu).length) r.cpu = cpu;
+  const cpu = cpuResources(h);
+  if (cpu) r.cpu = cpu;
   if (h.PidsLimit && h.PidsLimit > 0) r.pids = { limit: h.PidsLimit };
   const dev = (d: { Path: string; Rate: number }) => ({ ...deviceNumbers(d.Path), rate: d.Rate });
   const bio: NonNullable<LinuxResources['blockIO']> = {};
@@ -118,6 +112,20 @@ function resources(h: HostConfig): LinuxResources {
   if (Object.keys(bio).length) r.blockIO = bio;
   r.devices = h.Privileged ? [{ allow: true, access: 'rwm' }] : DOCKER_DEVICE_CGROUP_RULES.map((d) => ({ ...d }));
   return r;
+}
+
+type CpuFields = Pick<HostConfig, 'CpuShares' | 'NanoCpus' | 'CpuQuota' | 'CpuPeriod' | 'CpusetCpus' | 'CpusetMems'>;
+
+/** Docker's CPU fields as OCI linux.resources.cpu (NanoCpus = quota over a 100 ms period). */
+export function cpuResources(h: CpuFields): LinuxResources['cpu'] | undefined {
+  const cpu: NonNullable<LinuxResources['cpu']> = {};
+  if (h.CpuShares) cpu.shares = h.CpuShares;
+  if (h.NanoCpus) { cpu.period = 100000; cpu.quota = Math.round((h.NanoCpus / 1e9) * 100000); }
+  if (h.CpuQuota) cpu.quota = h.CpuQuota;
+  if (h.CpuPeriod) cpu.period = h.CpuPeriod;
+  if (h.CpusetCpus) cpu.cpus = h.CpusetCpus;
+  if (h.CpusetMems) cpu.mems = h.CpusetMems;
+  return Object.keys(cpu).length ? cpu : undefined;
 }
 
 /** Major/minor of a host device node (for blkio and --device). */

@@ -4,6 +4,7 @@ import type { LinuxResources } from '../../runtime/spec/types.js';
 import { validateResources } from '../containers/config.js';
 import type { HostConfig } from '../docker-types.js';
 import { InvalidParameterError } from '../errors.js';
+import { cpuResources } from '../oci-spec.js';
 
 /** POST /containers/{id}/update body (Resources + RestartPolicy). */
 export interface UpdateBody {
@@ -89,14 +90,8 @@ export function liveResources(u: UpdateBody): LinuxResources {
   if (u.MemorySwap) mem.swap = u.MemorySwap;
   if (u.MemoryReservation) mem.reservation = u.MemoryReservation;
   if (Object.keys(mem).length) r.memory = mem;
-  const cpu: NonNullable<LinuxResources['cpu']> = {};
-  if (u.CpuShares) cpu.shares = u.CpuShares;
-  if (u.NanoCpus) { cpu.period = 100000; cpu.quota = Math.round((u.NanoCpus / 1e9) * 100000); }
-  if (u.CpuPeriod) cpu.period = u.CpuPeriod;
-  if (u.CpuQuota) cpu.quota = u.CpuQuota;
-  if (u.CpusetCpus) cpu.cpus = u.CpusetCpus;
-  if (u.CpusetMems) cpu.mems = u.CpusetMems;
-  if (Object.keys(cpu).length) r.cpu = cpu;
+  const cpu = cpuResources(u);
+  if (cpu) r.cpu = cpu;
   // 0 and -1 both mean unlimited.
   if (u.PidsLimit != null) r.pids = { limit: u.PidsLimit > 0 ? u.PidsLimit : -1 };
   if (u.BlkioWeight) r.blockIO = { weight: u.BlkioWeight };
