@@ -10,6 +10,7 @@ import { ConflictError, EngineError, InvalidParameterError, NotFoundError, Syste
 import type { EventBus } from './events.js';
 import { matchKeyValueList, validateFilterKeys, type FilterArgs } from './filters.js';
 import { listImages, type ImageListQuery } from './images-list.js';
+import { isInitLayerPath } from './init-layer.js';
 
 /** A container as commit needs it. */
 export interface CommitSource {
@@ -355,6 +356,7 @@ export class ImageService {
       ...(ref ? { reference: ref } : {}),
       ...(pause ? { pause: () => c.pause(), resume: () => c.unpause() } : {}),
       containerId: c.id,
+      exclude: isInitLayerPath,
     }));
     if (ref) await this.emit('tag', id, ref);
     c.emit('commit', { comment: req.comment ?? '', imageID: id, imageRef: ref ?? '' });

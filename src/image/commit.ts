@@ -42,6 +42,8 @@ export interface CommitOptions {
   pause?: () => Promise<void> | void;
   resume?: () => Promise<void> | void;
   containerId?: string;
+  /** Paths of the container's layer that are not part of the image (the engine's mount targets). */
+  exclude?: (path: string) => boolean;
   /** Creation time (default now). */
   created?: Date;
 }
@@ -102,11 +104,11 @@ async function validate(store: ImageStore, opts: CommitOptions): Promise<Contain
 }
 
 /** Writes the container's diff tar to `file` and returns its digest (the layer's diff ID). */
-async function captureDiff(store: ImageStore, key: string, file: string): Promise<string> {
+async function captureDiff(store: ImageStore, key: string, file: string, exclude?: (path: string) => boolean): Promise<string> {
   const hash = createHash('sha256');
   const hashing = new Transform({ transform(chunk: Buffer, _enc, cb) { hash.update(chunk); cb(null, chunk); } });
   const out = createWriteStream(file, { flags: 'wx', mode: 0o600 });
-  await pipeline(diffTar(store.snapshots, key), hashing, out);
+  await pipeline(diffTar(store.snapshots, key, { exclude }), hashing, out);
   return 'sha256:' + hash.digest('hex');
 }
 
@@ -119,7 +121,7 @@ export async function commitContainer(store: ImageStore, opts: CommitOptions): P
     await opts.pause?.();
     let diffId: string;
     try {
-      diffId = await captureDiff(store, opts.snapshotKey, layerFile);
+      diffId = await captureDiff(store, opts.snapshotKey, layerFile, opts.exclude);
     } finally {
       await opts.resume?.();
     }

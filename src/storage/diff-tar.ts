@@ -16,12 +16,18 @@ const OPAQUE_XATTR = 'trusted.overlay.opaque';
  * `.wh..wh..opq` right after the dir; entries sorted by path (deterministic), hard links within
  * the change set kept as links. Parent dirs of changes are included.
  */
-export function diffTar(snaps: Snapshotter, key: string): Readable {
-  return Readable.from(generate(snaps, key), { objectMode: false, highWaterMark: 1 << 20 });
+export interface DiffTarOptions {
+  /** Leaves out changes at these paths (and below): e.g. a container's mount targets. */
+  exclude?: (path: string) => boolean;
 }
 
-async function* generate(snaps: Snapshotter, key: string): AsyncGenerator<Buffer> {
-  const list = await changes(snaps, key);
+export function diffTar(snaps: Snapshotter, key: string, opts: DiffTarOptions = {}): Readable {
+  return Readable.from(generate(snaps, key, opts), { objectMode: false, highWaterMark: 1 << 20 });
+}
+
+async function* generate(snaps: Snapshotter, key: string, opts: DiffTarOptions): AsyncGenerator<Buffer> {
+  const all = await changes(snaps, key);
+  const list = opts.exclude ? all.filter((c) => !opts.exclude!(c.Path)) : all;
   const root = snaps.upperDir(key);
   const xattrs = await dumpXattrs(root);
   const overlay = snaps.driver === 'overlay';

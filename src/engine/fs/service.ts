@@ -1,6 +1,7 @@
 // A container's filesystem for diff, export and cp: a running container's mounted rootfs, or,
 // for a stopped one, its snapshot mounted for the duration of the operation (under the container
 // lock, so a start cannot mount the same overlay upper dir at the same time).
+import { isInitLayerPath } from '../init-layer.js';
 import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import {
@@ -17,15 +18,9 @@ export interface PutOptions {
   copyUIDGID: boolean;
 }
 
-/**
- * Docker keeps these mount targets in an "init" layer under the container's, so `docker diff` never
- * lists them; here the runtime creates them in the container's own layer, so they are left out.
- */
-const INIT_LAYER_PATHS = ['/dev/pts', '/dev/shm', '/proc', '/sys', '/.dockerenv', '/etc/resolv.conf', '/etc/hosts', '/etc/hostname', '/dev/console', '/etc/mtab'];
-
 /** Changes without the init-layer paths, and without directories listed only as their parents. */
 export function withoutInitLayer(list: Change[]): Change[] {
-  const hidden = (p: string) => INIT_LAYER_PATHS.some((i) => p === i || p.startsWith(i + '/'));
+  const hidden = isInitLayerPath;
   const kept = list.filter((c) => !hidden(c.Path));
   const parentOfHidden = (p: string) => list.some((c) => hidden(c.Path) && c.Path.startsWith(p + '/'));
   const hasKeptChild = (p: string) => kept.some((c) => c.Path.startsWith(p + '/'));

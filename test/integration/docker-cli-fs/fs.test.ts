@@ -109,3 +109,19 @@ test('cp refuses a read-only rootfs; events for cp', async () => {
   assert.match(ev, /^archive-path$/m);
   await t.ok(['rm', '-f', 'ro']);
 });
+
+test('commit of a started container keeps its changes but not the mount targets (/etc/hosts...)', async () => {
+  await t.ok(['run', '--name', 'cm', 'busybox', 'sh', '-c', 'echo made > /made; rm /bin/true']);
+  await t.ok(['commit', 'cm', 'committed:1']);
+  await t.ok(['rm', 'cm']);
+  assert.equal(await t.ok(['run', '--rm', 'committed:1', 'sh', '-c', 'cat /made; test -e /bin/true || echo gone']), 'made\ngone');
+  // The new layer, as `docker save` writes it: the last layer of the manifest.
+  const dir = fs.mkdtempSync(path.join(work, 'save-'));
+  execFileSync('tar', ['-x', '-C', dir], { input: await dockerBinary(['save', 'committed:1']), maxBuffer: 256 << 20 });
+  const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { Layers: string[] }[];
+  const layer = tarList(fs.readFileSync(path.join(dir, manifest[0]!.Layers.at(-1)!))).map((e) => e.replace(/^\.?\//, '').replace(/\/$/, ''));
+  assert.ok(layer.includes('made'), `layer: ${layer.join(' ')}`);
+  assert.ok(layer.includes('bin/.wh.true'), `layer: ${layer.join(' ')}`);
+  for (const p of ['etc/hosts', 'etc/hostname', 'etc/resolv.conf']) assert.ok(!layer.includes(p), `${p} is in the committed layer`);
+  await t.ok(['rmi', 'committed:1']);
+});
