@@ -1,48 +1,13 @@
 // Shared by the exec/health/resources CLI tests: a test daemon whose data root can get extra
 // images before it starts, raw API calls, and a tmux driver for `docker exec -it`.
 import { execFileSync } from 'node:child_process';
-import * as fs from 'node:fs';
 import * as http from 'node:http';
-import * as path from 'node:path';
-import { buildBusyboxImage, createImage, ImageStore } from '../../../src/image/index.js';
-import { makeTempDir, startWharfd } from '../../helpers/wharfd.js';
-import { assertNoLeaks, runDocker, type TestDaemon } from '../docker-cli/helpers.js';
+import { createImage, type ImageStore } from '../../../src/image/index.js';
+import { startTestDaemon, type TestDaemon } from '../docker-cli/helpers.js';
 
-/** Like docker-cli/helpers startTestDaemon, with a hook to add images before the daemon starts. */
-export async function startDaemonWith(prepare?: (store: ImageStore) => Promise<void>): Promise<TestDaemon> {
-  const dir = makeTempDir();
-  const store = await ImageStore.open(path.join(dir, 'root'));
-  await buildBusyboxImage(store);
-  await prepare?.(store);
-  const seen = new Set<string>();
-  const t: TestDaemon = {
-    dir,
-    d: await startWharfd({ dir }).catch((err) => { fs.rmSync(dir, { recursive: true, force: true }); throw err; }),
-    get env() { return this.d.env; },
-    docker: (args, o) => runDocker(t.d.env, args, o),
-    async ok(args, o) {
-      const r = await runDocker(t.d.env, args, o);
-      if (r.code !== 0) throw new Error(`docker ${args.join(' ')} exited ${r.code}: ${r.stderr}`);
-      return r.stdout.trim();
-    },
-    async restart() { t.d = await startWharfd({ dir }); },
-    async ids() {
-      const out = await t.ok(['ps', '-aq', '--no-trunc']);
-      for (const id of out.split('\n').filter(Boolean)) seen.add(id);
-      return [...seen];
-    },
-    async cleanup() {
-      try {
-        const ids = await t.ids();
-        if (ids.length) await runDocker(t.d.env, ['rm', '-f', ...ids]);
-        await t.d.stop('SIGTERM');
-        assertNoLeaks(dir, [...seen]);
-      } finally {
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    },
-  };
-  return t;
+/** The docker-cli test daemon, with images added by `prepare` before it starts. */
+export function startDaemonWith(prepare?: (store: ImageStore) => Promise<void>): Promise<TestDaemon> {
+  return startTestDaemon({}, prepare);
 }
 
 /** busybox with a healthcheck in its image config. */

@@ -38,11 +38,12 @@ export function runDocker(env: NodeJS.ProcessEnv, args: string[], opts: DockerRu
   });
 }
 
-/** Prepares a daemon directory holding the busybox image (before the daemon starts). */
-export async function prepareDir(): Promise<string> {
+/** Prepares a daemon directory holding the busybox image, plus whatever `prepare` adds. */
+export async function prepareDir(prepare?: (store: ImageStore) => Promise<void>): Promise<string> {
   const dir = makeTempDir();
   const store = await ImageStore.open(path.join(dir, 'root'));
   await buildBusyboxImage(store);
+  await prepare?.(store);
   return dir;
 }
 
@@ -60,8 +61,9 @@ export interface TestDaemon {
   cleanup(): Promise<void>;
 }
 
-export async function startTestDaemon(opts: WharfdOptions = {}): Promise<TestDaemon> {
-  const dir = await prepareDir();
+/** A daemon on a fresh directory; `prepare` may add images before it starts. */
+export async function startTestDaemon(opts: WharfdOptions = {}, prepare?: (store: ImageStore) => Promise<void>): Promise<TestDaemon> {
+  const dir = await prepareDir(prepare);
   const seen = new Set<string>();
   const t: TestDaemon = {
     dir,

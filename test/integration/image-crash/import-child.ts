@@ -4,23 +4,11 @@
 //   node import-child.js <root> <tar|-> unpacking         freeze with the layer unpacked in a temp dir
 //   node import-child.js <root> <tar|-> before-register   freeze with blobs and snapshot published
 import { ImageStore, importImage } from '../../../src/image/index.js';
+import { freezeStoreAt } from '../../helpers/freeze-points.js';
 
 const [root, source, mode] = process.argv.slice(2) as [string, string, string];
 const store = await ImageStore.open(root);
-const freeze = (marker: string) => new Promise<never>(() => {
-  process.stdout.write(marker + '\n');
-  setInterval(() => {}, 60_000);
-});
-
-if (mode === 'unpacking') {
-  const ensure = store.snapshots.ensureLayer.bind(store.snapshots);
-  store.snapshots.ensureLayer = (chain, parentChain, apply) =>
-    ensure(chain, parentChain, async (dir) => { await apply(dir); return freeze('FROZEN'); });
-} else if (mode === 'before-register') {
-  store.register = () => freeze('FROZEN');
-} else if (mode !== 'stream') {
-  throw new Error(`unknown mode ${mode}`);
-}
+if (!freezeStoreAt(store, mode) && mode !== 'stream') throw new Error(`unknown mode ${mode}`);
 process.stdout.write('OPEN\n');
 await importImage(store, source, { tag: 'crashed:1', message: 'crash test' });
 process.stdout.write('DONE\n');

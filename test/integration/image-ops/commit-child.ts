@@ -2,21 +2,11 @@
 // printing a marker, so the test can kill it with SIGKILL there.
 //   node commit-child.js <root> <snapshotKey> <parentImageId> captured|unpacking|before-register
 import { ImageStore, commitContainer } from '../../../src/image/index.js';
+import { freeze, freezeStoreAt } from '../../helpers/freeze-points.js';
 
 const [root, key, parent, mode] = process.argv.slice(2) as [string, string, string, string];
 const store = await ImageStore.open(root);
-const freeze = (marker: string) => new Promise<never>(() => {
-  process.stdout.write(marker + '\n');
-  setInterval(() => {}, 60_000);
-});
-
-if (mode === 'unpacking') {
-  const ensure = store.snapshots.ensureLayer.bind(store.snapshots);
-  store.snapshots.ensureLayer = (chain, parentChain, apply) =>
-    ensure(chain, parentChain, async (dir) => { await apply(dir); return freeze('FROZEN'); });
-} else if (mode === 'before-register') {
-  store.register = () => freeze('FROZEN');
-}
+freezeStoreAt(store, mode);
 await commitContainer(store, {
   snapshotKey: key, parentImageId: parent, containerConfig: { Cmd: ['sh'] }, reference: 'crashed:1',
   ...(mode === 'captured' ? { resume: () => freeze('FROZEN') } : {}),
