@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -21,6 +23,15 @@
 #include "wharf.h"
 
 #define CLONE_NEWTIME_ 0x80
+#define CLONE_INTO_CGROUP_ 0x200000000ULL
+#ifndef SYS_clone3
+#define SYS_clone3 435
+#endif
+
+/* struct clone_args of clone3(2), up to the cgroup field (kernel 5.7). */
+struct clone_args_ {
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
 
 enum { ST_SETUP, ST_WAIT_START, ST_WAIT_FIFO, ST_STARTED };
 
@@ -28,7 +39,7 @@ static int control_ok = 1;      /* fd 3 still writable */
 static pid_t child = -1;
 static int state = ST_SETUP;
 static int failed = 0, exec_pending = 0;
-static int master = -1, master_eof = 0, stdin_eof = 0, out_dead = 0;
+static int master = -1, master_eof = 0, stdin_eof = 0, out_dead = 0, eof_sends_eot = 1;
 static char inbuf[4096];
 static size_t inlen = 0, inoff = 0;
 static int pend_rows = -1, pend_cols = -1;
@@ -213,7 +224,12 @@ static void pump_stdin(void) {
   if (inoff == inlen) {
     ssize_t n = read(0, inbuf, sizeof inbuf);
     if (n < 0 && errno == EINTR) return;
-    if (n <= 0) { stdin_eof = 1; inbuf[0] = 4; n = 1; } /* forward EOF as the VEOF char (^D) */
+    if (n <= 0) { /* forward EOF as the VEOF char (^D), unless stdin is held */
+      stdin_eof = 1;
+      if (!eof_sends_eot) { inoff = inlen = 0; return; }
+      inbuf[0] = 4;
+      n = 1;
+    }
     inoff = 0;
     inlen = (size_t)n;
   }
@@ -222,15 +238,48 @@ static void pump_stdin(void) {
   else if (w < 0 && errno != EAGAIN && errno != EINTR) { inoff = inlen; stdin_eof = 1; }
 }
 
-static int join_namespaces(const plan_t *plan) {
+/* Host-side mounts made by pre ops (the container's rootfs), undone when the init has exited. */
+static const char *host_mounts[8];
+static int nhost_mounts = 0, host_mnt_ns = -1, left_host_mnt_ns = 0;
+/* clone-into-cgroup: the init is born in this cgroup2 directory (no migration afterwards). */
+static int clone_cgroup_fd = -1;
+
+static void undo_host_mounts(void) {
+  if (left_host_mnt_ns && host_mnt_ns >= 0) setns(host_mnt_ns, CLONE_NEWNS);
+  while (nhost_mounts > 0) {
+    const char *target = host_mounts[--nhost_mounts];
+    if (umount2(target, 0) < 0) umount2(target, MNT_DETACH); /* busy: detach lazily */
+  }
+}
+
+/* Pre ops, in the host's namespaces before clone: mounts (and the chdir they may need for
+ * relative overlay paths), then setns into namespaces to join. */
+static int run_pre(const plan_t *plan) {
   for (uint32_t i = 0; i < plan->npre; i++) {
     const op_t *op = &plan->pre[i];
-    int fd = open(op->s[0], O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, (int)op->u[0]) < 0) {
-      say("error pre %u %d setns %s", i, errno, op->s[0]);
+    int rc = 0;
+    if (op->code == OP_MOUNT) {
+      if (nhost_mounts == (int)(sizeof host_mounts / sizeof *host_mounts)) { errno = E2BIG; rc = -1; }
+      else if (host_mnt_ns < 0) host_mnt_ns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+      if (rc == 0) rc = mount(*op->s[0] ? op->s[0] : NULL, op->s[1], *op->s[2] ? op->s[2] : NULL, op->u[0], *op->s[3] ? op->s[3] : NULL);
+      if (rc == 0) host_mounts[nhost_mounts++] = op->s[1];
+    } else if (op->code == OP_CHDIR) {
+      rc = chdir(op->s[0]);
+    } else if (op->code == OP_CLONE_INTO_CGROUP) {
+      clone_cgroup_fd = open(op->s[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      rc = clone_cgroup_fd < 0 ? -1 : 0;
+    } else {
+      int fd = open(op->s[0], O_RDONLY | O_CLOEXEC);
+      rc = fd < 0 ? -1 : setns(fd, (int)op->u[0]);
+      if (rc == 0 && (op->u[0] == CLONE_NEWNS || op->u[0] == 0)) left_host_mnt_ns = 1;
+      if (fd >= 0) close(fd);
+    }
+    if (rc < 0) {
+      int err = errno;
+      say("error pre %u %d %s %s", i, err, op_name(op->code), op->code == OP_MOUNT ? op->s[1] : op->s[0]);
+      undo_host_mounts();
       return -1;
     }
-    close(fd);
   }
   return 0;
 }
@@ -251,21 +300,32 @@ int monitor_main(void) {
   const char *status_base = NULL;
   int status_dir = open_status_dir(plan.status_file, &status_base);
   if (*plan.status_file && status_dir < 0) { say("error setup -1 %d status file dir %s", errno, plan.status_file); return 125; }
-  if (preopen(&plan) < 0 || join_namespaces(&plan) < 0) return 125;
+  if (preopen(&plan) < 0 || run_pre(&plan) < 0) return 125;
   if ((plan.clone_flags & CLONE_NEWTIME_) && unshare(CLONE_NEWTIME_) < 0) {
     say("error setup -1 %d unshare time namespace", errno);
+    undo_host_mounts();
     return 125;
   }
   int sp[2];
-  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) { say("error setup -1 %d socketpair", errno); return 125; }
+  if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) < 0) { say("error setup -1 %d socketpair", errno); undo_host_mounts(); return 125; }
   sigset_t chld;
   sigemptyset(&chld);
   sigaddset(&chld, SIGCHLD);
   sigprocmask(SIG_BLOCK, &chld, NULL);
-  child = (pid_t)syscall(SYS_clone, (plan.clone_flags & ~CLONE_NEWTIME_) | SIGCHLD, 0, 0, 0, 0);
-  if (child < 0) { say("error setup -1 %d clone", errno); return 125; }
+  if (clone_cgroup_fd >= 0) {
+    struct clone_args_ ca;
+    memset(&ca, 0, sizeof ca);
+    ca.flags = (plan.clone_flags & ~CLONE_NEWTIME_) | CLONE_INTO_CGROUP_;
+    ca.exit_signal = SIGCHLD;
+    ca.cgroup = (uint64_t)clone_cgroup_fd;
+    child = (pid_t)syscall(SYS_clone3, &ca, sizeof ca);
+  } else {
+    child = (pid_t)syscall(SYS_clone, (plan.clone_flags & ~CLONE_NEWTIME_) | SIGCHLD, 0, 0, 0, 0);
+  }
+  if (child < 0) { say("error setup -1 %d clone", errno); undo_host_mounts(); return 125; }
   if (child == 0) { close(sp[0]); child_main(&plan, sp[1]); }
   close(sp[1]);
+  if (clone_cgroup_fd >= 0) close(clone_cgroup_fd);
   for (uint32_t i = 0; i < plan.nops; i++)
     if (plan.ops[i].fd >= 0) close(plan.ops[i].fd);
   int sfd = signalfd(-1, &chld, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -276,6 +336,12 @@ int monitor_main(void) {
   int devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
   for (int fd = relay ? 2 : 0; fd < 3 && devnull >= 0; fd++) dup2(devnull, fd);
   if (!relay) stdin_eof = 1;
+  if (relay && (plan.flags & PLAN_HOLD_STDIN)) {
+    /* Our own writer on a stdin fifo: it never reaches EOF when its other writers go away. */
+    struct stat st;
+    if (fstat(0, &st) == 0 && S_ISFIFO(st.st_mode)) open("/proc/self/fd/0", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    eof_sends_eot = 0;
+  }
 
   int ctl = CONTROL_FD, sync_fd = sp[0], status = 0;
   for (;;) {
@@ -308,6 +374,7 @@ int monitor_main(void) {
 exited:
   while (sync_fd >= 0 && on_sync(sync_fd) == 1) {} /* queued reports come before the exit */
   if (master >= 0 && !master_eof) pump_master();
+  undo_host_mounts(); /* before reporting, so the exit means the rootfs is released */
   if (WIFSIGNALED(status)) say("exit -1 %d", WTERMSIG(status));
   else say("exit %d 0", WEXITSTATUS(status));
   write_status(status_dir, status_base, status);

@@ -58,7 +58,7 @@ static void rd_op(reader_t *r, op_t *op) {
     break;
   case OP_SYMLINK: case OP_LOOKUP: op->s[0] = rd_str(r); op->s[1] = rd_str(r); break;
   case OP_PIVOT_ROOT: case OP_CHROOT: case OP_CHDIR: case OP_SETHOSTNAME: case OP_SETDOMAINNAME: case OP_LINK_UP:
-  case OP_PTY: case OP_OPEN_FIFO:
+  case OP_PTY: case OP_OPEN_FIFO: case OP_CLONE_INTO_CGROUP:
     op->s[0] = rd_str(r); break;
   case OP_WRITE_FILE: op->s[0] = rd_str(r); op->s[1] = rd_str(r); break;
   case OP_SETRLIMIT: op->u[0] = rd_u32(r); op->q[0] = rd_u64(r); op->q[1] = rd_u64(r); break;
@@ -105,7 +105,8 @@ int plan_decode(const uint8_t *buf, size_t len, plan_t *plan) {
   plan->pre = rd_ops(&r, &plan->npre);
   plan->ops = rd_ops(&r, &plan->nops);
   for (uint32_t i = 0; !r.bad && i < plan->npre; i++)
-    if (plan->pre[i].code != OP_SETNS) r.bad = 1;
+    if (plan->pre[i].code != OP_SETNS && plan->pre[i].code != OP_MOUNT && plan->pre[i].code != OP_CHDIR &&
+        plan->pre[i].code != OP_CLONE_INTO_CGROUP) r.bad = 1;
   if (r.bad || r.p != r.end) { errno = EINVAL; return -1; }
   return 0;
 }
@@ -122,6 +123,7 @@ static const char *const names[OP_MAX] = {
   [OP_CAPS] = "caps", [OP_NO_NEW_PRIVS] = "no-new-privs", [OP_SECCOMP] = "seccomp",
   [OP_LOOKUP] = "lookup", [OP_WAIT_START] = "wait-start", [OP_OPEN_FIFO] = "open-fifo",
   [OP_CLOSE_FDS] = "close-fds", [OP_EXEC] = "exec", [OP_LINK_UP] = "link-up",
+  [OP_CLONE_INTO_CGROUP] = "clone-into-cgroup",
 };
 
 const char *op_name(uint32_t code) {

@@ -16,11 +16,14 @@ enum {
   OP_SYMLINK, OP_CHMOD, OP_PIVOT_ROOT, OP_CHROOT, OP_CHDIR, OP_SETHOSTNAME, OP_SETDOMAINNAME,
   OP_WRITE_FILE, OP_SETRLIMIT, OP_UMASK, OP_SETSID, OP_PTY, OP_KEEP_CAPS, OP_SETGROUPS,
   OP_SETRESGID, OP_SETRESUID, OP_CAPS, OP_NO_NEW_PRIVS, OP_SECCOMP, OP_LOOKUP, OP_WAIT_START,
-  OP_OPEN_FIFO, OP_CLOSE_FDS, OP_EXEC, OP_LINK_UP, OP_MAX
+  OP_OPEN_FIFO, OP_CLOSE_FDS, OP_EXEC, OP_LINK_UP, OP_CLONE_INTO_CGROUP, OP_MAX
 };
 
 /* Plan header flags. */
 #define PLAN_TERMINAL_RELAY 1u
+/* With relay: stdin never ends (the monitor holds it open for writing; no ^D at EOF), so the
+ * terminal outlives whoever writes stdin now (a daemon restart). */
+#define PLAN_HOLD_STDIN 2u
 
 /* One decoded operation. Strings point into the plan buffer (NUL-terminated on the wire). */
 typedef struct {
@@ -69,6 +72,9 @@ int send_fd(int sock, int fd, const void *data, size_t len);
 
 /* monitor.c */
 int monitor_main(void);
+
+/* spawner.c */
+int spawner_main(void);
 
 /* bpfdev.c */
 int bpf_dev_main(const char *cgroup_dir);

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ListenAddress, TlsFiles } from '../api/server.js';
 import { DEFAULT_SOCKET, parseHost } from './hosts.js';
+import { validateRegistryConfig, type RegistryConfig } from '../registry/client/endpoint.js';
 
 export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal';
 
@@ -29,6 +30,10 @@ export interface DaemonConfig {
   tls?: TlsFiles;
   experimental: boolean;
   labels: string[];
+  /** insecure-registries, registry-mirrors, max-concurrent-downloads/uploads. */
+  registry?: RegistryConfig;
+  /** Default bridge device/subnet, iptables management, default port address, MTU. */
+  network?: { bridge?: string; bip?: string; iptables: boolean; ip?: string; mtu?: number };
 }
 
 export const DEFAULTS = {
@@ -39,7 +44,7 @@ export const DEFAULTS = {
   logDriver: 'json-file',
 } as const;
 
-type Kind = 'string' | 'bool' | 'strings' | 'map' | 'ulimits';
+type Kind = 'string' | 'bool' | 'strings' | 'map' | 'ulimits' | 'int';
 
 /** daemon.json key -> value kind. Flags use the same names (see flags.ts). */
 export const DIRECTIVES: Record<string, Kind> = {
@@ -62,6 +67,15 @@ export const DIRECTIVES: Record<string, Kind> = {
   'tlskey': 'string',
   'experimental': 'bool',
   'labels': 'strings',
+  'insecure-registries': 'strings',
+  'registry-mirrors': 'strings',
+  'max-concurrent-downloads': 'int',
+  'max-concurrent-uploads': 'int',
+  'bridge': 'string',
+  'bip': 'string',
+  'iptables': 'bool',
+  'ip': 'string',
+  'mtu': 'int',
 };
 
 export type Directives = Partial<Record<string, unknown>>;
@@ -107,6 +121,7 @@ function checkKind(key: string, value: unknown, where: string): unknown {
       return value && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')
         ? value : bad('an object of string values');
     case 'ulimits': return parseUlimitMap(value, where);
+    case 'int': return Number.isInteger(value) && (value as number) > 0 ? value : bad('a positive integer');
     default: return bad('a known directive');
   }
 }
@@ -202,6 +217,8 @@ export function mergeConfig(flags: Directives, file: Directives): DaemonConfig {
     tls,
     experimental: bool('experimental'),
     labels: (d.labels as string[] | undefined) ?? [],
+    registry: registryConfig(d),
+    network: { bridge: str('bridge'), bip: str('bip'), iptables: d.iptables !== false, ip: str('ip'), mtu: d.mtu as number | undefined },
   };
 }
 
@@ -213,4 +230,16 @@ function dedupe(hosts: ListenAddress[]): ListenAddress[] {
     seen.add(key);
     return true;
   });
+}
+
+/** The registry client settings; bad entries are errors naming the directive. */
+function registryConfig(d: Directives): RegistryConfig {
+  const cfg: RegistryConfig = {
+    insecureRegistries: (d['insecure-registries'] as string[] | undefined) ?? [],
+    mirrors: (d['registry-mirrors'] as string[] | undefined) ?? [],
+    maxConcurrentDownloads: (d['max-concurrent-downloads'] as number | undefined) ?? 3,
+    maxConcurrentUploads: (d['max-concurrent-uploads'] as number | undefined) ?? 5,
+  };
+  validateRegistryConfig(cfg);
+  return cfg;
 }

@@ -11,10 +11,14 @@ import { systemRoutes } from '../api/routes/system.js';
 import { ApiServer } from '../api/server.js';
 import { containerRoutes } from '../api/routes/containers.js';
 import { imageRoutes } from '../api/routes/images.js';
+import { authRoutes } from '../api/routes/auth.js';
 import { systemDfRoutes } from '../api/routes/system-df.js';
 import { execRoutes } from '../api/routes/exec.js';
 import { containerFsRoutes } from '../api/routes/containers-fs.js';
 import { containerResourceRoutes } from '../api/routes/containers-resources.js';
+import { volumeRoutes } from '../api/routes/volumes.js';
+import { buildRoutes } from '../api/routes/build.js';
+import { Builder } from '../build/index.js';
 import { ExecService } from '../engine/exec/service.js';
 import { HealthMonitor } from '../engine/health/monitor.js';
 import { ContainerFs } from '../engine/fs/service.js';
@@ -23,6 +27,7 @@ import { ImageService } from '../engine/images.js';
 import { containerSideOf } from '../engine/images-containers.js';
 import { NO_FILTERS } from '../engine/filters.js';
 import { Engine } from '../engine/engine.js';
+import { networkBackend, networkRoutes } from '../api/routes/networks.js';
 import { EventBus } from '../engine/events.js';
 import type { DaemonConfig } from './config.js';
 import { acquirePidFile, PidFileInUseError } from './pidfile.js';
@@ -93,21 +98,31 @@ export const wharfEngine: EngineFactory = async ({ config, logger, settings, eve
   const engine = await Engine.open({
     dataRoot: config.dataRoot, execRoot: config.execRoot, events, logger,
     storageDriver: config.storageDriver, logDriver: config.logDriver, logOpts: config.logOpts,
+    network: config.network ?? { iptables: true },
   });
   const execs = new ExecService({ containers: engine.containers, events, logger });
   const health = new HealthMonitor({ containers: engine.containers, execs, events, logger });
+  const builder = new Builder({ store: engine.images, runtime: engine.runtime, dataRoot: config.dataRoot, events });
+  await builder.init();
   return {
     settings, events,
     info: { containers: () => engine.containerCounts(), images: () => engine.images.ids().length },
     routes: () => {
-      const images = new ImageService({ store: engine.images, events, containers: containerSideOf(engine.containers) });
+      const images = new ImageService({ store: engine.images, events, containers: containerSideOf(engine.containers), ...(config.registry ? { registry: config.registry } : {}) });
       return [
         containerRoutes(engine.containers),
         imageRoutes(images),
-        systemDfRoutes({ images, containers: () => engine.containers.list({ all: true, limit: -1, size: true, filters: NO_FILTERS }) }),
+        authRoutes(images),
+        systemDfRoutes({
+          images, containers: () => engine.containers.list({ all: true, limit: -1, size: true, filters: NO_FILTERS }),
+          volumes: () => engine.volumes.service.diskUsage(),
+        }),
+        volumeRoutes(engine.volumes.service),
+        ...(engine.network ? [networkRoutes(networkBackend(engine.network, engine.containers, events))] : []),
         execRoutes(execs),
         containerResourceRoutes(new ResourceService(engine.containers)),
         containerFsRoutes(new ContainerFs(engine.containers)),
+        buildRoutes(builder),
       ];
     },
     shutdown: () => { health.close(); return engine.shutdown(); },

@@ -15,6 +15,10 @@ const collectKeyValue = (v: string, prev: Record<string, string> = {}): Record<s
   if (eq <= 0) throw new InvalidArgumentError(`expected key=value, got "${v}"`);
   return { ...prev, [v.slice(0, eq)]: v.slice(eq + 1) };
 };
+const positiveInt = (v: string): number => {
+  if (!/^[1-9][0-9]*$/.test(v)) throw new InvalidArgumentError(`expected a positive integer, got "${v}"`);
+  return Number(v);
+};
 const collectUlimit = (v: string, prev: Ulimit[] = []): Ulimit[] => {
   try { return [...prev.filter((u) => u.Name !== v.split('=')[0]), parseUlimitFlag(v)]; } catch (err) { throw new InvalidArgumentError((err as Error).message); }
 };
@@ -26,6 +30,9 @@ const FLAG_DIRECTIVES: Record<string, string> = {
   logDriver: 'log-driver', logOpt: 'log-opts', defaultUlimit: 'default-ulimits', tls: 'tls',
   tlsverify: 'tlsverify', tlscacert: 'tlscacert', tlscert: 'tlscert', tlskey: 'tlskey',
   experimental: 'experimental', label: 'labels',
+  insecureRegistry: 'insecure-registries', registryMirror: 'registry-mirrors',
+  maxConcurrentDownloads: 'max-concurrent-downloads', maxConcurrentUploads: 'max-concurrent-uploads',
+  bridge: 'bridge', bip: 'bip', iptables: 'iptables', ip: 'ip', mtu: 'mtu',
 };
 
 export function buildProgram(version: string): Command {
@@ -52,8 +59,24 @@ export function buildProgram(version: string): Command {
     .option('--tlskey <file>', 'path to the TLS key')
     .option('--experimental', 'enable experimental features')
     .option('--label <key=value>', 'daemon label (repeatable)', collect)
+    .option('--insecure-registry <host[:port]|cidr>', 'registry reachable over plain HTTP (repeatable)', collect)
+    .option('--registry-mirror <url>', 'preferred Docker Hub mirror (repeatable)', collect)
+    .option('--max-concurrent-downloads <n>', 'layers downloaded in parallel per pull (default 3)', positiveInt)
+    .option('--max-concurrent-uploads <n>', 'layers uploaded in parallel per push (default 5)', positiveInt)
+    .option('-b, --bridge <name>', 'device of the default bridge network (default "wharf0"; "none" disables it)')
+    .option('--bip <cidr>', 'gateway address and subnet of the default bridge (default "172.31.0.1/16")')
+    .option('--iptables [bool]', 'manage iptables chains for NAT and network isolation (default true)', parseBoolFlag)
+    .option('--ip <address>', 'default host address of published ports (default "0.0.0.0")')
+    .option('--mtu <n>', 'MTU of the default bridge and its containers (default 1500)', positiveInt)
     .allowExcessArguments(false)
     .exitOverride();
+}
+
+/** `--iptables`, `--iptables=false` (Docker's boolean flag syntax). */
+function parseBoolFlag(v: string | boolean): boolean {
+  if (v === true || v === 'true' || v === '1') return true;
+  if (v === 'false' || v === '0') return false;
+  throw new InvalidArgumentError(`expected true or false, got "${String(v)}"`);
 }
 
 /** Parses argv (without node and script) into explicitly set directives. */

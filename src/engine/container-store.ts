@@ -37,7 +37,20 @@ export class ContainerStore<C, S> {
   private readonly writes = new Map<string, Promise<unknown>>();
 
   /** `root` is the containers directory, normally <data-root>/containers. */
-  constructor(readonly root: string) {}
+  /**
+   * @param lostState the state to load a container with when its state.json is missing or torn
+   *   (a machine crash right after a non-durable save); without it such containers are skipped.
+   */
+  constructor(readonly root: string, private readonly lostState?: (config: C) => S) {}
+
+  private async readState(dir: string, cfg: ConfigFile<C>): Promise<S> {
+    try {
+      return JSON.parse(await fs.readFile(path.join(dir, STATE), 'utf8')) as S;
+    } catch (err) {
+      if (!this.lostState) throw err;
+      return this.lostState(cfg.Config);
+    }
+  }
 
   dirOf(id: string): string {
     return path.join(this.root, id);
@@ -53,7 +66,7 @@ export class ContainerStore<C, S> {
         const dir = this.dirOf(id);
         await removeTempFiles(dir);
         const cfg = JSON.parse(await fs.readFile(path.join(dir, CONFIG), 'utf8')) as ConfigFile<C>;
-        const state = JSON.parse(await fs.readFile(path.join(dir, STATE), 'utf8')) as S;
+        const state = await this.readState(dir, cfg);
         if (cfg.ID !== id) throw new Error(`config.json names ID ${cfg.ID}`);
         const owner = this.names.get(cfg.Name);
         if (owner !== undefined) throw new Error(`name "${cfg.Name}" already used by ${owner}`);
@@ -142,7 +155,9 @@ export class ContainerStore<C, S> {
   async saveState(id: string, state: S): Promise<void> {
     const rec = this.mustGet(id);
     rec.state = state;
-    await this.serialize(id, () => writeJsonAtomic(path.join(this.dirOf(id), STATE), state, 0o600));
+    // Not fsync'd: rewritten on every transition, and if a machine crash loses the last version,
+    // load() falls back and reconcile takes the truth from the runtime (see lostState).
+    await this.serialize(id, () => writeJsonAtomic(path.join(this.dirOf(id), STATE), state, 0o600, { durable: false }));
   }
 
   /** Replaces and persists the config of container `id`. */

@@ -3,6 +3,7 @@
 import type { ContainerConfig } from '../image/index.js';
 import type { ContainerService } from './containers/service.js';
 import type { ImageContainerSide } from './images.js';
+import { isUnderMount } from './containers/volume-mounts.js';
 
 export function containerSideOf(containers: ContainerService): ImageContainerSide {
   const records = () => containers.ctx.store.list();
@@ -22,6 +23,7 @@ export function containerSideOf(containers: ContainerService): ImageContainerSid
         pause: () => containers.pause(rec.id),
         unpause: () => containers.unpause(rec.id),
         emit: (action, attrs) => containers.ctx.emit(rec, action, attrs),
+        inVolume: (p) => isUnderMount(rec.config.MountPoints, p),
       };
     },
   };

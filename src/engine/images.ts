@@ -11,6 +11,10 @@ import type { EventBus } from './events.js';
 import { matchKeyValueList, validateFilterKeys, type FilterArgs } from './filters.js';
 import { listImages, type ImageListQuery } from './images-list.js';
 import { isInitLayerPath } from './init-layer.js';
+import { RegistryService, type RegistryServiceOptions } from '../registry/service.js';
+import { RegistryError } from '../registry/errors.js';
+import type { AuthConfig } from '../registry/client/auth.js';
+import type { ProgressSink } from '../registry/client/progress.js';
 
 /** A container as commit needs it. */
 export interface CommitSource {
@@ -27,6 +31,8 @@ export interface CommitSource {
   unpause(): Promise<void>;
   /** Emits a container event (commit) with Docker's container attributes plus `attrs`. */
   emit(action: string, attrs: Record<string, string>): void;
+  /** Paths of the container's layer that belong to its volumes (never committed). */
+  inVolume?(path: string): boolean;
 }
 
 /** What the image side needs to know about containers. */
@@ -44,6 +50,15 @@ export interface ImageServiceOptions {
   events: EventBus;
   /** Absent: no container uses any image, and commit is not available. */
   containers?: ImageContainerSide;
+  /** Registry client settings (insecure registries, mirrors, concurrency). */
+  registry?: RegistryServiceOptions;
+}
+
+/** What pull and push take besides the reference. */
+export interface RegistryCallOptions {
+  platform?: string;
+  auth?: AuthConfig;
+  progress?: ProgressSink;
 }
 
 export interface ImportRequest {
@@ -118,11 +133,13 @@ export class ImageService {
   readonly store: ImageStore;
   private readonly events: EventBus;
   private readonly containers?: ImageContainerSide;
+  readonly registry: RegistryService;
 
   constructor(opts: ImageServiceOptions) {
     this.store = opts.store;
     this.events = opts.events;
     this.containers = opts.containers;
+    this.registry = new RegistryService(opts.store, opts.registry ?? {});
   }
 
   private inUse = (id: string): boolean => (this.containers?.countUsing(id) ?? 0) > 0;
@@ -292,25 +309,62 @@ export class ImageService {
     return created.id;
   }
 
-  /** POST /images/create?fromImage=: only images already present ("up to date"). */
-  async pull(fromImage: string, tag: string | undefined): Promise<string[]> {
+  /**
+   * POST /images/create?fromImage=: pulls from the registry, streaming Docker's progress messages
+   * to opts.progress. An empty tag on a name without one pulls all tags (the API's rule). When no
+   * registry can be reached, a present image is reported up to date (offline use).
+   */
+  async pull(fromImage: string, tag: string | undefined, opts: RegistryCallOptions = {}): Promise<string[]> {
     let ref: string;
+    let allTags = false;
     try {
       const base = parseReference(fromImage);
+      allTags = !tag && !base.tag && !base.digest && opts.progress !== undefined;
       if (tag && /^[a-z0-9]+:[0-9a-f]{32,}$/.test(tag)) ref = familiarString({ ...base, tag: undefined, digest: tag });
-      else ref = familiarString(parseNormalizedTagged(familiarString({ ...base, ...(tag ? { tag } : {}) })));
+      else ref = familiarString(allTags ? base : parseNormalizedTagged(familiarString({ ...base, ...(tag ? { tag } : {}) })));
     } catch (err) {
       throw new InvalidParameterError(`fromImage: ${(err as Error).message}`);
     }
-    let id: string;
+    const platform = parsePlatform(opts.platform);
+    const lines: string[] = [];
+    const progress = opts.progress ?? ((m) => { if (m.status) lines.push(m.status); });
     try {
-      id = this.store.resolve(ref);
+      await this.registry.pull({ reference: ref, progress, allTags, ...(opts.auth ? { auth: opts.auth } : {}), ...(platform ? { platform } : {}) });
     } catch (err) {
-      if (!(err instanceof ImageNotFoundError)) throw toApiError(err);
-      throw new NotFoundError(`pull access unavailable for ${ref}: wharf cannot reach image registries yet and the image is not present locally; load it with 'docker load' or create it with 'docker import'`);
+      if (!(err instanceof RegistryError) || err.code !== 'UNREACHABLE') throw toApiError(err);
+      let id: string;
+      try {
+        id = this.store.resolve(ref);
+      } catch (e) {
+        if (!(e instanceof ImageNotFoundError)) throw toApiError(e);
+        throw new NotFoundError(`pull access unavailable for ${ref}: wharf cannot reach image registries (${err.message}) and the image is not present locally`);
+      }
+      progress({ status: `Status: Image is up to date for ${ref}` });
+      await this.emit('pull', ref, ref, id);
+      return lines;
     }
-    await this.emit('pull', ref, ref, id);
-    return [`Status: Image is up to date for ${ref}`];
+    if (!allTags) await this.emit('pull', ref, ref, this.store.resolve(ref));
+    return lines;
+  }
+
+  /** POST /images/{name}/push: `name` may carry the tag; `tag` overrides it; none = all tags. */
+  async push(name: string, tag: string | undefined, opts: RegistryCallOptions = {}): Promise<void> {
+    let ref: string;
+    try {
+      const base = parseReference(name);
+      ref = familiarString(tag ? { ...base, tag, digest: undefined } : base);
+    } catch (err) {
+      throw new InvalidParameterError(`name: ${(err as Error).message}`);
+    }
+    await this.registry.push({ reference: ref, progress: opts.progress ?? (() => {}), ...(opts.auth ? { auth: opts.auth } : {}) });
+    let id: string | undefined;
+    try { id = this.store.resolve(ref); } catch { /* all tags pushed; no single image */ }
+    if (id) await this.emit('push', ref, ref, id);
+  }
+
+  /** POST /auth: checks the credentials with the registry. */
+  login(auth: AuthConfig): Promise<{ Status: string; IdentityToken: string }> {
+    return this.registry.login(auth);
   }
 
   /** POST /images/load: Docker's output lines ("Loaded image: busybox:latest"). */
@@ -356,7 +410,7 @@ export class ImageService {
       ...(ref ? { reference: ref } : {}),
       ...(pause ? { pause: () => c.pause(), resume: () => c.unpause() } : {}),
       containerId: c.id,
-      exclude: isInitLayerPath,
+      exclude: c.inVolume ? (p) => isInitLayerPath(p) || c.inVolume!(p) : isInitLayerPath,
     }));
     if (ref) await this.emit('tag', id, ref);
     c.emit('commit', { comment: req.comment ?? '', imageID: id, imageRef: ref ?? '' });

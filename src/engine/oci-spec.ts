@@ -9,12 +9,14 @@ import {
 } from '../runtime/spec/defaults.js';
 import type { LinuxNamespace, LinuxResources, LinuxSeccomp, Mount, Process, Spec } from '../runtime/spec/types.js';
 import type { HostConfig, ContainerConfig, ImageRuntimeConfig } from './docker-types.js';
-import { resolveUser } from './user.js';
+import { resolveUser, type UserDb } from './user.js';
 import { availableCapabilities } from './host-caps.js';
 import { InvalidParameterError as InvalidParameter } from './errors.js';
 
 export interface SpecInput {
   rootfs: string;
+  /** The image's user database when the rootfs is not mounted yet (the executor mounts it). */
+  userDb?: UserDb;
   image: ImageRuntimeConfig;
   config: ContainerConfig;
   host: HostConfig;
@@ -27,6 +29,8 @@ export interface SpecInput {
   cgroupsPath?: string;
   /** Path of wharf's init binary for --init (bind-mounted at /sbin/docker-init). */
   initPath?: string;
+  /** Volumes, binds and tmpfs resolved by the engine; replaces the parsing of Binds/Tmpfs here. */
+  mountSetup?: { mounts: Mount[]; rootfsPropagation?: 'shared' };
 }
 
 /** Docker's rule: Cmd/Entrypoint from the container override the image's. */
@@ -163,7 +167,7 @@ function seccomp(h: HostConfig, caps: string[]): LinuxSeccomp | undefined {
 export function buildSpec(input: SpecInput): Spec {
   const { image, config, host } = input;
   const caps = capabilities(host);
-  const user = resolveUser(input.rootfs, config.User || image.User || '');
+  const user = resolveUser(input.userDb ?? input.rootfs, config.User || image.User || '');
   const nnp = (host.SecurityOpt ?? []).some((o) => /^no-new-privileges(?:[=:]true)?$/.test(o));
   let args = effectiveArgs(image, config);
   const mounts: Mount[] = dockerDefaultMounts(host.ShmSize || undefined);
@@ -179,9 +183,15 @@ export function buildSpec(input: SpecInput): Spec {
   if (f.resolvConf) mounts.push({ destination: '/etc/resolv.conf', type: 'bind', source: f.resolvConf, options: ['rbind', 'rprivate'] });
   if (f.hostname) mounts.push({ destination: '/etc/hostname', type: 'bind', source: f.hostname, options: ['rbind', 'rprivate'] });
   if (f.hosts) mounts.push({ destination: '/etc/hosts', type: 'bind', source: f.hosts, options: ['rbind', 'rprivate'] });
-  for (const b of host.Binds ?? []) mounts.push(parseBind(b));
-  for (const [dest, opts] of Object.entries(host.Tmpfs ?? {})) {
-    mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
+  if (input.mountSetup) {
+    // A user mount replaces a default one (or an engine file) at the same destination, as in Docker.
+    const user = new Set(input.mountSetup.mounts.map((m) => m.destination));
+    mounts.splice(0, mounts.length, ...mounts.filter((m) => !user.has(m.destination)), ...input.mountSetup.mounts);
+  } else {
+    for (const b of host.Binds ?? []) mounts.push(parseBind(b));
+    for (const [dest, opts] of Object.entries(host.Tmpfs ?? {})) {
+      mounts.push({ destination: dest, type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'noexec', ...(opts ? opts.split(',') : [])] });
+    }
   }
   const proc: Process = {
     terminal: config.Tty === true,
@@ -212,6 +222,7 @@ export function buildSpec(input: SpecInput): Spec {
       sysctl: host.Sysctls ?? undefined,
       devices: (host.Devices ?? []).map(hostDevice),
       seccomp: seccomp(host, caps),
+      ...(input.mountSetup?.rootfsPropagation ? { rootfsPropagation: input.mountSetup.rootfsPropagation } : {}),
     },
   };
   for (const d of host.Devices ?? []) {

@@ -6,17 +6,26 @@ import { InvalidParameterError } from './errors.js';
 
 export interface ResolvedUser { uid: number; gid: number; additionalGids: number[] }
 
-function readDb(rootfs: string, file: string): string[][] {
+/** The image's /etc/passwd and /etc/group contents (absent files: undefined). */
+export interface UserDb { passwd?: string; group?: string }
+
+function parseDb(text: string | undefined): string[][] {
+  return (text ?? '').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+}
+
+function readDb(rootfs: string, file: string): string | undefined {
   try {
-    return readFileSync(join(rootfs, file), 'utf8').split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(':'));
+    return readFileSync(join(rootfs, file), 'utf8');
   } catch {
-    return [];
+    return undefined;
   }
 }
 
-export function resolveUser(rootfs: string, user: string): ResolvedUser {
+/** `source`: the mounted root filesystem, or the two files already read (see storage/layered-read). */
+export function resolveUser(source: string | UserDb, user: string): ResolvedUser {
+  const db = typeof source === 'string' ? { passwd: readDb(source, 'etc/passwd'), group: readDb(source, 'etc/group') } : source;
   const [u = '', g] = user.split(':');
-  const passwd = readDb(rootfs, 'etc/passwd');
+  const passwd = parseDb(db.passwd);
   let uid = 0;
   let gid = 0;
   if (u !== '') {
@@ -25,7 +34,7 @@ export function resolveUser(rootfs: string, user: string): ResolvedUser {
     uid = /^\d+$/.test(u) ? Number(u) : Number(entry![2]);
     gid = entry ? Number(entry[3]) : 0;
   }
-  const groups = readDb(rootfs, 'etc/group');
+  const groups = parseDb(db.group);
   if (g !== undefined && g !== '') {
     if (/^\d+$/.test(g)) gid = Number(g);
     else {

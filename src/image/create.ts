@@ -2,7 +2,7 @@
 // core of `docker import` and `docker commit`. Registered only once fully stored and unpacked.
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { sha256Digest } from '../storage/index.js';
+import { chainIds, sha256Digest, syncPaths } from '../storage/index.js';
 import type { ImageStore } from './store.js';
 import { applyChanges } from './changes.js';
 import { parseNormalizedTagged, InvalidReferenceError, type Reference } from './reference.js';
@@ -15,6 +15,12 @@ export interface CreateImageOptions {
   parent?: string;
   /** The new layer as a tar stream (plain, gzip or zstd); omitted = metadata-only image. */
   layer?: Readable;
+  /**
+   * Active snapshot (on the parent's top layer) whose changes `layer` is the tar of: with the
+   * overlay driver its upper dir becomes the layer snapshot as it is (no unpacking of `layer`).
+   * It is gone afterwards when that happened; else left to the caller.
+   */
+  layerSnapshot?: string;
   /** Container config to start from (default: the parent's). */
   config?: ContainerConfig;
   /** Dockerfile-like instructions applied on top (CMD, ENV, ...). */
@@ -54,7 +60,8 @@ export async function createImage(store: ImageStore, opts: CreateImageOptions): 
   // RFC 3339 like Docker writes it (no empty fraction): 1970-01-01T00:00:00Z.
   const created = (opts.created ?? new Date()).toISOString().replace(/\.000Z$/, 'Z');
   const platform: { os: string; architecture: string; variant?: string } = opts.platform ?? (parent ? { os: parent.config.os, architecture: parent.config.architecture } : hostPlatform());
-  const op = await store.beginOperation('create');
+  const op = await store.beginOperation('create', { durable: false }); // see beginOperation
+  const written: string[] = [];
   try {
     const diffIds = [...(parent?.config.rootfs.diff_ids ?? [])];
     const layers: Descriptor[] = [...(parent?.manifest.layers ?? [])];
@@ -64,10 +71,18 @@ export async function createImage(store: ImageStore, opts: CreateImageOptions): 
       const hash = new HashingStream();
       const pass = new PassThrough();
       const piping = pipeline(stream, hash, pass);
-      const [res] = await Promise.all([store.content.ingest(pass), piping]);
+      // Blobs are written without fsync and made durable together before the image is registered.
+      const [res] = await Promise.all([store.content.ingest(pass, {}, { durable: false }), piping]);
       op.blob(res.digest, true); // garbage-collected on failure only if no image uses it
+      written.push(res.digest);
       diffIds.push(res.digest);
       layers.push({ mediaType: MediaTypes.ociLayer, digest: res.digest, size: res.size });
+      if (opts.layerSnapshot && store.snapshots.driver === 'overlay') {
+        const chains = chainIds(diffIds);
+        const chain = chains.at(-1)!;
+        op.lease(chain); // before it exists, so a concurrent prune cannot take it
+        op.layer(chain, await store.snapshots.commitActive(opts.layerSnapshot, chain, chains.at(-2) ?? null));
+      }
     }
     const history: HistoryEntry = {
       created,
@@ -92,7 +107,8 @@ export async function createImage(store: ImageStore, opts: CreateImageOptions): 
     const configBytes = Buffer.from(JSON.stringify(config));
     const id = sha256Digest(configBytes);
     const cfgExisted = await store.content.has(id);
-    await store.content.ingest(configBytes, { digest: id });
+    await store.content.ingest(configBytes, { digest: id }, { durable: false });
+    written.push(id);
     op.blob(id, !cfgExisted);
     const manifest: Manifest = {
       schemaVersion: 2,
@@ -103,9 +119,11 @@ export async function createImage(store: ImageStore, opts: CreateImageOptions): 
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     const manDigest = sha256Digest(manifestBytes);
     const manExisted = await store.content.has(manDigest);
-    await store.content.ingest(manifestBytes, { digest: manDigest });
+    await store.content.ingest(manifestBytes, { digest: manDigest }, { durable: false });
+    written.push(manDigest);
     op.blob(manDigest, !manExisted);
     await store.unpack(id, config, manifest, op);
+    await syncPaths(written.map((d) => store.content.path(d)), [store.content.blobDir]);
     await store.register([{ id, manifestDigest: manDigest, tags: tag ? [tag] : [], ...(parent ? { parent: parent.id } : {}) }]);
     return { id, tags: tag ? [opts.tag!] : [] };
   } finally {

@@ -2,7 +2,6 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
-import { request } from 'undici';
 import type { ImageStore } from './store.js';
 import { createImage, type CreatedImage } from './create.js';
 import { applyChanges } from './changes.js';
@@ -27,6 +26,8 @@ async function openSource(source: string | Readable): Promise<{ stream: Readable
   if (/^https?:\/\//i.test(source)) {
     let res;
     try {
+      // undici costs ~13 MB of daemon memory: loaded only when a URL is imported.
+      const { request } = await import('undici');
       res = await request(source);
     } catch (err) {
       throw new Error(`import: cannot download ${source}: ${(err as Error).message}`);

@@ -185,7 +185,9 @@ export async function collectGarbage(store: ImageStore, only?: { blobs: Set<stri
   }
   // Remove top-down: a layer becomes removable once the layers above it are gone.
   const sizes = layerSizes(store);
-  for (let progress = true; progress;) {
+  // An operation's own collection with no unreferenced layer of its own skips listing every snapshot.
+  const layersToCheck = !only || [...only.layers].some((c) => !keepLayers.has(c));
+  for (let progress = layersToCheck; progress;) {
     progress = false;
     const snaps = await store.snapshots.list();
     for (const s of snaps) {

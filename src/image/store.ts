@@ -86,7 +86,12 @@ export class Operation {
 export class ImageStore {
   /** Digests and chain IDs held by in-flight operations (never garbage-collected), with counts. */
   private readonly leaseCounts = new Map<string, number>();
-  private readonly cache = new Map<string, { config: ImageConfig; manifest: Manifest }>();
+  /**
+   * Parsed config and manifest by image ID. An entry is valid only for the manifest digest it was
+   * read from (register() may point the ID at another manifest): both are content-addressed, so a
+   * matching entry can never be stale.
+   */
+  private readonly cache = new Map<string, { manifestDigest: string; config: ImageConfig; manifest: Manifest }>();
   readonly opsDir: string;
 
   private constructor(
@@ -124,10 +129,13 @@ export class ImageStore {
     for (const m of markers) await fs.rm(path.join(this.opsDir, m), { force: true });
   }
 
-  /** Starts a load/import; see Operation. */
-  async beginOperation(kind: string): Promise<Operation> {
+  /**
+   * Starts a load/import; see Operation. `durable: false`: the marker survives a daemon crash
+   * but a machine crash may lose it, then leaving the operation's garbage to the next prune.
+   */
+  async beginOperation(kind: string, opts: { durable?: boolean } = {}): Promise<Operation> {
     const marker = path.join(this.opsDir, `${kind}-${process.pid}-${randomBytes(6).toString('hex')}.json`);
-    await writeJsonAtomic(marker, { kind, pid: process.pid, started: new Date().toISOString() });
+    await writeJsonAtomic(marker, { kind, pid: process.pid, started: new Date().toISOString() }, 0o644, opts);
     return new Operation(this, marker);
   }
 
@@ -196,10 +204,10 @@ export class ImageStore {
     const rec = this.db.view.Images[id];
     if (!rec) throw new ImageNotFoundError(id);
     let cached = this.cache.get(id);
-    if (!cached) {
+    if (cached?.manifestDigest !== rec.manifest) {
       const config = parseImageConfig(await this.content.read(id), `image ${id}`);
       const manifest = parseManifest(await this.content.read(rec.manifest), `image ${id}`);
-      cached = { config, manifest };
+      cached = { manifestDigest: rec.manifest, config, manifest };
       this.cache.set(id, cached);
     }
     const refs = referencesOf(this.db.view, id).map((r) => parseReference(r));
@@ -262,6 +270,7 @@ export class ImageStore {
       for (const img of images) {
         const prev = d.Images[img.id];
         d.Images[img.id] = { ...prev, manifest: img.manifestDigest, added: prev?.added ?? now, ...(img.parent ? { parent: img.parent } : {}) };
+        this.cache.delete(img.id); // it may now have another manifest
         for (const ref of img.tags) {
           const old = setReference(d, ref.name, referenceString(ref), img.id);
           if (old && old !== img.id && !ref.digest) {
@@ -337,7 +346,7 @@ export class ImageStore {
   remove(refOrId: string, opts: removal.RemoveOptions = {}) { return removal.remove(this, refOrId, opts); }
   prune(opts: removal.PruneOptions = {}) { return removal.prune(this, opts); }
 
-  /** Drops cached config/manifest of a deleted image. */
+  /** Drops cached config/manifest of a deleted image (memory only: byId never serves a stale entry). */
   forget(id: string): void {
     this.cache.delete(id);
   }

@@ -1,14 +1,15 @@
 // Launches an init or exec process: compiles the spec to an executor plan, spawns the executor,
 // writes id maps and joins the cgroup before the process goes on, and reports failures clearly.
+import { release } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { Cgroup } from './cgroups/types.js';
-import { spawnExecutor, type ExecutorHandle, type StdioSpec } from './executor/index.js';
+import { spawnExecutor, type ExecutorHandle, type ExecutorSpawner, type StdioSpec } from './executor/index.js';
 import { ExecutorError } from './executor/errors.js';
 import type { ExitStatus } from './executor/status.js';
 import { writeIdMaps } from './idmap.js';
 import { compileExec, compileSpec, describeFailure } from './spec/compile.js';
 import type { Process, Spec } from './spec/types.js';
-import type { ExecutorPlan } from './ops.js';
+import type { ExecutorPlan, PreOp } from './ops.js';
 import { seccompFor } from './filter-cache.js';
 
 export interface LaunchIO {
@@ -16,6 +17,11 @@ export interface LaunchIO {
   stdio?: StdioSpec | [StdioSpec, StdioSpec, StdioSpec];
   /** Start the monitor in its own session, to outlive the caller (CLI create). */
   detached?: boolean;
+  /**
+   * A relayed terminal's stdin (a fifo) stays open in the monitor: the container sees no EOF
+   * (^D) when the writer goes away, e.g. a daemon that is restarted.
+   */
+  holdStdin?: boolean;
 }
 
 export interface Launched {
@@ -26,6 +32,19 @@ export interface Launched {
   exited: Promise<ExitStatus>;
   /** Stops listening to the monitor; it keeps running and writes the status file. */
   detach(): void;
+}
+
+/** A mount made by the executor in the host mount namespace before clone (see Runtime.create). */
+export interface HostMount {
+  source: string;
+  /** Absolute path. */
+  target: string;
+  fstype: string;
+  /** MS_* flags (e.g. MS_BIND for a bind mount). */
+  flags?: number;
+  data?: string;
+  /** Directory to resolve relative paths in `data` from (long overlay layer lists). */
+  cwd?: string;
 }
 
 export interface LaunchArgs {
@@ -41,6 +60,38 @@ export interface LaunchArgs {
   exec?: { initPid: number; process: Process };
   /** Root-only directory for compiled seccomp filters shared between runtime processes. */
   cacheDir?: string;
+  hostMounts?: HostMount[];
+  /** Fork monitors from this long-lived spawner rather than from Node (see ExecutorSpawner). */
+  spawner?: ExecutorSpawner;
+}
+
+function hostMountOps(mounts: HostMount[]): PreOp[] {
+  const ops: PreOp[] = [];
+  for (const m of mounts) {
+    if (!m.target.startsWith('/')) throw new Error(`host mount target "${m.target}" must be an absolute path`);
+    if (m.cwd) ops.push({ op: 'chdir', path: m.cwd });
+    ops.push({ op: 'mount', source: m.source, target: m.target, fstype: m.fstype, flags: m.flags ?? 0, data: m.data ?? '' });
+    if (m.cwd) ops.push({ op: 'chdir', path: '/' });
+  }
+  return ops;
+}
+
+/** clone3 with CLONE_INTO_CGROUP exists from Linux 5.7. */
+const CLONE_INTO_CGROUP_OK = (() => {
+  const [major = 0, minor = 0] = release().split('.').map((n) => parseInt(n, 10));
+  return major > 5 || (major === 5 && minor >= 7);
+})();
+
+/** The init joins its cgroup by itself unless it gets a new user namespace (see Cgroup.birthJoin). */
+function birthJoin(args: LaunchArgs): { selfTasks: string[]; cloneInto?: string } | undefined {
+  if (args.exec || newUserNamespace(args)) return undefined;
+  const birth = args.cgroup.birthJoin();
+  if (birth.cloneInto && !CLONE_INTO_CGROUP_OK) return undefined;
+  return birth;
+}
+
+function newUserNamespace(args: LaunchArgs): boolean {
+  return !args.exec && (args.spec.linux?.namespaces ?? []).some((n) => n.type === 'user' && !n.path);
 }
 
 function planFor(args: LaunchArgs): ExecutorPlan {
@@ -48,24 +99,30 @@ function planFor(args: LaunchArgs): ExecutorPlan {
   if (args.exec) {
     return compileExec(args.spec, args.exec.initPid, args.exec.process, { seccompFilter, consoleSocket: args.consoleSocket });
   }
-  return compileSpec(args.spec, {
+  const plan = compileSpec(args.spec, {
     bundle: args.bundle, seccompFilter, consoleSocket: args.consoleSocket,
     startMode: args.startMode === 'fifo' ? 'open-fifo' : 'wait-start', fifoPath: args.fifoPath, cgroupPath: args.cgroup.path,
+    cgroupBirth: birthJoin(args),
   });
+  // Host mounts come first: they happen in the host's mount namespace, before any setns.
+  if (args.hostMounts?.length) plan.pre = [...hostMountOps(args.hostMounts), ...plan.pre];
+  return plan;
 }
 
 export async function launch(args: LaunchArgs): Promise<Launched> {
   const plan = planFor(args);
   const proc = args.exec?.process ?? args.spec.process;
   const relay = proc?.terminal === true && !args.consoleSocket;
-  const newUserNs = !args.exec && (args.spec.linux?.namespaces ?? []).some((n) => n.type === 'user' && !n.path);
+  const newUserNs = newUserNamespace(args);
+  const parentJoins = birthJoin(args) === undefined;
   let handle: ExecutorHandle;
   try {
     handle = await spawnExecutor(plan, {
-      stdio: args.io?.stdio, terminal: relay, statusFile: args.statusFile, detached: args.io?.detached,
+      stdio: args.io?.stdio, terminal: relay, statusFile: args.statusFile, detached: args.io?.detached, spawner: args.spawner,
+      holdStdin: args.io?.holdStdin,
       onPid: (pid) => {
         if (newUserNs) writeIdMaps(pid, args.spec.linux?.uidMappings ?? [], args.spec.linux?.gidMappings ?? []);
-        args.cgroup.join(pid);
+        if (parentJoins) args.cgroup.join(pid);
       },
     });
     await handle.ready;

@@ -5,7 +5,16 @@
 /** Operations run by the executor itself before the container process exists. */
 export type PreOp =
   /** setns(open(path), nstype) in the executor, before clone (joins an existing namespace). */
-  { op: 'setns'; path: string; nstype: number };
+  | { op: 'setns'; path: string; nstype: number }
+  /**
+   * mount(2) in the host's mount namespace before any setns (the container's rootfs). The
+   * executor undoes these mounts when the init has exited, before reporting the exit.
+   */
+  | { op: 'mount'; source: string; target: string; fstype: string; flags: number; data: string }
+  /** chdir(2) of the executor (relative overlay layer paths are resolved from its cwd). */
+  | { op: 'chdir'; path: string }
+  /** Clone the init directly into this cgroup2 directory (clone3 CLONE_INTO_CGROUP, kernel 5.7+). */
+  | { op: 'clone-into-cgroup'; path: string };
 
 /** Operations run in the container's init process, in order, after clone. */
 export type ChildOp =

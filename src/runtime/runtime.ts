@@ -6,12 +6,16 @@ import { join, resolve } from 'node:path';
 import { openCgroup } from './cgroups/index.js';
 import type { Cgroup, CgroupStats } from './cgroups/types.js';
 import { loadDeviceProgram } from './executor/bpf.js';
+import { ExecutorSpawner } from './executor/spawner.js';
 import { readStatusFile } from './executor/status.js';
 import { effectiveDeviceRules } from './spec/defaults.js';
 import type { LinuxResources, Process, Spec, State } from './spec/types.js';
 import { StateDir, type ContainerRecord, processStartTime } from './state.js';
-import type { LaunchIO, Launched } from './launch.js';
+import type { HostMount, LaunchIO, Launched } from './launch.js';
 import { waitForPidExit } from './wait.js';
+import { resizeTerminalOf } from './terminal.js';
+
+export type { HostMount } from './launch.js';
 
 export type ContainerStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
 
@@ -20,6 +24,16 @@ export interface RuntimeOptions {
   root: string;
   /** Parent cgroup used when the spec has no cgroupsPath. */
   cgroupParent?: string;
+  /**
+   * Fork container monitors from a long-lived `wharf-exec spawner` (for a daemon: spawning from
+   * Node blocks its event loop for milliseconds per container). close() stops it.
+   */
+  spawner?: boolean;
+  /**
+   * Keep the parent cgroup (e.g. "wharf") when a container goes, instead of removing it once
+   * empty and recreating it for the next one; close() removes it if empty. For a daemon.
+   */
+  keepCgroupParent?: boolean;
 }
 
 export interface CreateOptions {
@@ -34,6 +48,11 @@ export interface CreateOptions {
    * 'fifo': the process waits on <state>/exec.fifo, so another process can start it (CLI).
    */
   startMode?: 'message' | 'fifo';
+  /**
+   * Mounts the executor makes on the host before cloning (e.g. the rootfs overlay at root.path)
+   * and undoes after the init exits: no mount/umount process per container.
+   */
+  hostMounts?: HostMount[];
 }
 
 export interface ExitInfo { code: number | null; signal: string | null }
@@ -41,10 +60,20 @@ export interface ExitInfo { code: number | null; signal: string | null }
 export class Runtime {
   readonly states: StateDir;
   readonly cgroupParent: string;
+  private readonly spawner?: ExecutorSpawner;
+  readonly keepCgroupParent: boolean;
 
   constructor(opts: RuntimeOptions) {
     this.states = new StateDir(resolve(opts.root));
     this.cgroupParent = opts.cgroupParent ?? 'wharf';
+    this.keepCgroupParent = opts.keepCgroupParent === true;
+    if (opts.spawner) this.spawner = new ExecutorSpawner(join(this.states.root, '.executor.sock'));
+  }
+
+  /** Stops the spawner, if any (containers and their monitors keep running); removes an empty kept parent cgroup. */
+  close(): void {
+    this.spawner?.close();
+    if (this.keepCgroupParent) openCgroup(this.cgroupParent).pruneEmpty();
   }
 
   /** Sets up the container up to the start barrier: namespaces, cgroup, mounts, all but exec. */
@@ -64,7 +93,7 @@ export class Runtime {
       launched = await launch({
         spec, bundle, cgroup, io: opts.io, consoleSocket: opts.consoleSocket,
         startMode: opts.startMode ?? 'message', fifoPath: join(dir, 'exec.fifo'),
-        statusFile: join(dir, 'exit-status'), cacheDir: this.states.cacheDir,
+        statusFile: join(dir, 'exit-status'), cacheDir: this.states.cacheDir, hostMounts: opts.hostMounts, spawner: this.spawner,
       });
       const rec: ContainerRecord = {
         ociVersion: spec.ociVersion, id, bundle, pid: launched.pid,
@@ -127,6 +156,16 @@ export class Container {
   get io(): Launched['io'] | undefined { return this.launched?.io; }
   /** Stops following the monitor (it keeps the container and records its exit). */
   detach(): void { this.launched?.detach(); }
+
+  /**
+   * Sets the terminal size of a container created with a pty. Through the monitor when this
+   * process created it; otherwise (a daemon restarted since) on the pty itself, reached through
+   * the init's stdio in /proc: TIOCSWINSZ on the slave also signals SIGWINCH.
+   */
+  async resize(rows: number, cols: number): Promise<void> {
+    if (this.launched) return this.launched.io.resize(rows, cols);
+    await resizeTerminalOf(this.rec.pid, rows, cols);
+  }
 
   status(): ContainerStatus {
     if (processStartTime(this.rec.pid) !== this.rec.pidStartTime || !this.rec.pidStartTime) return 'stopped';
@@ -222,7 +261,7 @@ export class Container {
       else await waitForPidExit(this.rec.pid, this.rec.pidStartTime);
     }
     // Without its own pid namespace the init's death does not kill the rest.
-    if (this.cgroup.exists()) this.cgroup.destroy();
+    if (this.cgroup.exists()) this.cgroup.destroy({ keepParents: this.runtime.keepCgroupParent });
     await this.monitorGone();
     this.runtime.states.remove(this.id);
   }

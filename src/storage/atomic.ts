@@ -2,6 +2,7 @@
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { syncFs } from './sys.js';
 
 /** fsync a directory so a rename/creation inside it survives a crash. */
 export async function fsyncDir(dir: string): Promise<void> {
@@ -9,17 +10,27 @@ export async function fsyncDir(dir: string): Promise<void> {
   try { await fh.sync(); } finally { await fh.close(); }
 }
 
+export interface AtomicWriteOptions {
+  /**
+   * false: skip both fsyncs. Still atomic for readers and across a daemon crash (the page cache
+   * survives it); only a machine crash may leave the previous version. For files rewritten often
+   * whose truth can be recovered elsewhere (a container's state.json). Default true.
+   */
+  durable?: boolean;
+}
+
 /**
  * Atomically replace `file` with `data`: readers see the old or the new content, never a part.
  * Writes `<dir>/.<name>.tmp-<rand>`, fsyncs it, renames over `file`, fsyncs the directory.
  */
-export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
+export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644, opts: AtomicWriteOptions = {}): Promise<void> {
+  const durable = opts.durable !== false;
   const dir = path.dirname(file);
   const tmp = path.join(dir, `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
   const fh = await fs.open(tmp, 'wx', mode);
   try {
     await fh.writeFile(data);
-    await fh.sync();
+    if (durable) await fh.sync();
   } catch (err) {
     await fh.close().catch(() => {});
     await fs.rm(tmp, { force: true });
@@ -32,12 +43,12 @@ export async function writeFileAtomic(file: string, data: string | Uint8Array, m
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await fsyncDir(dir);
+  if (durable) await fsyncDir(dir);
 }
 
 /** Atomically write `obj` as JSON (see writeFileAtomic). */
-export async function writeJsonAtomic(file: string, obj: unknown, mode = 0o644): Promise<void> {
-  await writeFileAtomic(file, JSON.stringify(obj, null, 2) + '\n', mode);
+export async function writeJsonAtomic(file: string, obj: unknown, mode = 0o644, opts: AtomicWriteOptions = {}): Promise<void> {
+  await writeFileAtomic(file, JSON.stringify(obj, null, 2) + '\n', mode, opts);
 }
 
 /**
@@ -59,4 +70,31 @@ async function makeDirsWritable(p: string): Promise<void> {
   if (!st?.isDirectory()) return;
   await fs.chmod(p, 0o700);
   for (const name of await fs.readdir(p)) await makeDirsWritable(path.join(p, name));
+}
+
+/**
+ * Make a freshly written tree durable: fsyncs its regular files and dirs all at once (the journal
+ * commits them together), or, above `maxEntries`, one syncfs of its filesystem instead.
+ */
+export async function syncTree(dir: string, maxEntries = 512): Promise<void> {
+  const files: string[] = [];
+  const dirs: string[] = [dir];
+  for (let i = 0; i < dirs.length; i++) {
+    for (const e of await fs.readdir(dirs[i]!, { withFileTypes: true })) {
+      if (files.length + dirs.length > maxEntries) return syncFs(dir);
+      const p = path.join(dirs[i]!, e.name);
+      if (e.isDirectory()) dirs.push(p); else if (e.isFile()) files.push(p);
+    }
+  }
+  await Promise.all([...files.map(fsyncFile), ...dirs.map(fsyncDir)]);
+}
+
+async function fsyncFile(file: string): Promise<void> {
+  const fh = await fs.open(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW);
+  try { await fh.sync(); } finally { await fh.close(); }
+}
+
+/** fsync files and dirs in parallel (several blobs written without fsync, made durable at once). */
+export async function syncPaths(files: string[], dirs: string[] = []): Promise<void> {
+  await Promise.all([...files.map(fsyncFile), ...dirs.map(fsyncDir)]);
 }

@@ -46,8 +46,11 @@ export class ContentStore {
   /**
    * Store bytes or a stream; resolves with its digest and size once it is durable and visible.
    * Rejects (and stores nothing) on digest/size mismatch or a stream error.
+   * `durable: false` skips the fsyncs: the caller makes the blob durable (syncPaths of path()
+   * and blobDir) before anything durable refers to it, e.g. several blobs at one sync point.
    */
-  async ingest(src: Readable | AsyncIterable<Uint8Array> | Uint8Array | string, expect: IngestExpect = {}): Promise<IngestResult> {
+  async ingest(src: Readable | AsyncIterable<Uint8Array> | Uint8Array | string, expect: IngestExpect = {}, opts: { durable?: boolean } = {}): Promise<IngestResult> {
+    const durable = opts.durable !== false;
     if (expect.digest !== undefined) digestHex(expect.digest, 'expected digest');
     await fs.mkdir(this.tmpDir, { recursive: true });
     await fs.mkdir(this.blobDir, { recursive: true });
@@ -79,10 +82,12 @@ export class ContentStore {
         throw new Error(`size mismatch: expected ${expect.size} bytes, got ${size}${expect.digest ? ` (${expect.digest})` : ''}`);
       }
       if (expect.digest !== undefined && digest !== expect.digest) throw new DigestMismatchError(expect.digest, digest);
-      await fh.sync();
+      if (durable) await fh.sync();
       await fh.close();
+      // Never replace a (durable) stored blob with a not yet durable copy of it.
+      if (!durable && (await this.has(digest))) { await fs.rm(tmp, { force: true }); return { digest, size }; }
       await fs.rename(tmp, this.path(digest));
-      await fsyncDir(this.blobDir);
+      if (durable) await fsyncDir(this.blobDir);
       return { digest, size };
     } catch (err) {
       await fh.close().catch(() => {});

@@ -1,6 +1,6 @@
 /** Detect gzip / zstd / plain from magic bytes and yield the uncompressed bytes. */
 import { Readable, pipeline } from 'node:stream';
-import { createGunzip } from 'node:zlib';
+import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { spawn } from 'node:child_process';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
@@ -40,8 +40,10 @@ export async function* decompressed(input: Readable): AsyncGenerator<Buffer> {
   }
   if (kind === 'none') { yield* rest(); return; }
   if (kind === 'gzip') {
-    const gz = createGunzip({ chunkSize: 256 * 1024 });
-    const src = Readable.from(rest(), { objectMode: false });
+    // Big chunks and a deep buffer: inflate (on the thread pool) runs ahead of the consumer instead
+    // of in lock step with it, so decompression overlaps the tar extraction on the main thread.
+    const gz = createGunzip({ chunkSize: 256 * 1024, highWaterMark: 8 << 20 } as ZlibOptions);
+    const src = Readable.from(rest(), { objectMode: false, highWaterMark: 1 << 20 });
     pipeline(src, gz, () => {});
     try {
       for await (const c of gz) yield c as Buffer;

@@ -19,6 +19,8 @@ const OPAQUE_XATTR = 'trusted.overlay.opaque';
 export interface DiffTarOptions {
   /** Leaves out changes at these paths (and below): e.g. a container's mount targets. */
   exclude?: (path: string) => boolean;
+  /** Filled with the changed paths the tar leaves out (excluded, sockets), e.g. to drop them from the upper dir. */
+  skipped?: string[];
 }
 
 export function diffTar(snaps: Snapshotter, key: string, opts: DiffTarOptions = {}): Readable {
@@ -26,10 +28,14 @@ export function diffTar(snaps: Snapshotter, key: string, opts: DiffTarOptions = 
 }
 
 async function* generate(snaps: Snapshotter, key: string, opts: DiffTarOptions): AsyncGenerator<Buffer> {
-  const all = await changes(snaps, key);
-  const list = opts.exclude ? all.filter((c) => !opts.exclude!(c.Path)) : all;
+  // getfattr runs in its own process: let it work while the tree is walked.
   const root = snaps.upperDir(key);
-  const xattrs = await dumpXattrs(root);
+  const xattrsP = dumpXattrs(root);
+  xattrsP.catch(() => {}); // awaited below; no unhandled rejection if changes() throws first
+  const all = await changes(snaps, key, snaps.driver === 'overlay' ? xattrsP : undefined); // one getfattr of the upper dir for both
+  const list = opts.exclude ? all.filter((c) => !opts.exclude!(c.Path)) : all;
+  if (opts.skipped && opts.exclude) opts.skipped.push(...all.filter((c) => opts.exclude!(c.Path)).map((c) => c.Path));
+  const xattrs = await xattrsP;
   const overlay = snaps.driver === 'overlay';
   const deleted = new Set(list.filter((c) => c.Kind === 2).map((c) => c.Path));
   const links = new Map<string, string>(); // dev:ino -> first tar name
@@ -43,7 +49,7 @@ async function* generate(snaps: Snapshotter, key: string, opts: DiffTarOptions):
     }
     const abs = path.join(root, name);
     const st = fs.lstatSync(abs);
-    if (st.isSocket()) continue; // sockets are runtime state, not layer content (as Docker)
+    if (st.isSocket()) { opts.skipped?.push(e.Path); continue; } // runtime state, not layer content (as Docker)
     const x = new Map([...(xattrs.get(abs) ?? [])].filter(([k]) => !k.startsWith('trusted.overlay.')));
     const h: TarWriteHeader = { name, type: typeOf(st), mode: st.mode & 0o7777, uid: st.uid, gid: st.gid, mtime: st.mtimeMs / 1000, xattrs: x };
     if (h.type === 'symlink') h.linkname = fs.readlinkSync(abs);

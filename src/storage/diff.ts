@@ -4,7 +4,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { Snapshotter } from './snapshotter.js';
+import { SnapshotNotFoundError, type Snapshotter } from './snapshotter.js';
 import { dumpXattrs } from './sys.js';
 
 /** 0 Modified (C), 1 Added (A), 2 Deleted (D) — Docker's ChangeType values. */
@@ -21,13 +21,14 @@ export interface Change {
 const OPAQUE_XATTR = 'trusted.overlay.opaque';
 
 /** Changes of active snapshot `key` relative to its parent layer, sorted by path; parents of changes appear as Modified. */
-export async function changes(snaps: Snapshotter, key: string): Promise<Change[]> {
-  const info = await snaps.stat(key);
+export async function changes(snaps: Snapshotter, key: string, upperXattrs?: Promise<Map<string, Map<string, Buffer>>>): Promise<Change[]> {
+  const info = await snaps.describe(key);
+  if (!info) throw new SnapshotNotFoundError(key);
   if (info.kind !== 'active') throw new Error(`snapshot ${key} is a layer, not a container snapshot`);
   const lowers = (await snaps.chain(info.parent)).map((id) => snaps.layerDir(id));
   const upper = snaps.upperDir(key);
   const out = new Map<string, ChangeKind>();
-  if (snaps.driver === 'overlay') await overlayChanges(upper, new Lowers(lowers), out);
+  if (snaps.driver === 'overlay') await overlayChanges(upper, new Lowers(lowers), out, upperXattrs ?? dumpXattrs(upper, OPAQUE_XATTR));
   else vfsChanges(upper, lowers[0] ?? null, '', out);
   for (const p of [...out.keys()]) {
     for (let d = path.posix.dirname(p); d !== '/' && !out.has(d); d = path.posix.dirname(d)) out.set(d, 0);
@@ -48,17 +49,24 @@ export function isWhiteoutDevice(st: fs.Stats): boolean {
   return st.isCharacterDevice() && st.rdev === 0;
 }
 
+const LAYER_CACHE_MAX = 512;
+const layerOpaqueCache = new Map<string, Promise<Set<string>>>();
+
 /** The merged read-only view of a stack of overlay lower dirs (topmost first). */
 export class Lowers {
-  private opaque = new Map<string, Promise<Set<string>>>();
   constructor(readonly dirs: string[]) {}
 
-  /** Opaque directories (absolute) of one lower dir. */
+  /**
+   * Opaque directories (absolute) of one lower dir. Layers never change (a layer dir is named by
+   * its chain ID, which fixes its content), so this is read once per layer for the process.
+   */
   private opaqueDirs(dir: string): Promise<Set<string>> {
-    let p = this.opaque.get(dir);
+    let p = layerOpaqueCache.get(dir);
     if (!p) {
       p = dumpXattrs(dir, OPAQUE_XATTR).then((m) => new Set([...m].filter(([, x]) => x.get(OPAQUE_XATTR)?.toString() === 'y').map(([f]) => f)));
-      this.opaque.set(dir, p);
+      p.catch(() => layerOpaqueCache.delete(dir));
+      if (layerOpaqueCache.size >= LAYER_CACHE_MAX) layerOpaqueCache.delete(layerOpaqueCache.keys().next().value!);
+      layerOpaqueCache.set(dir, p);
     }
     return p;
   }
@@ -99,8 +107,8 @@ export class Lowers {
   }
 }
 
-async function overlayChanges(upper: string, lowers: Lowers, out: Map<string, ChangeKind>): Promise<void> {
-  const opaque = new Set([...(await dumpXattrs(upper, OPAQUE_XATTR))]
+async function overlayChanges(upper: string, lowers: Lowers, out: Map<string, ChangeKind>, upperXattrs: Promise<Map<string, Map<string, Buffer>>>): Promise<void> {
+  const opaque = new Set([...(await upperXattrs)]
     .filter(([, x]) => x.get(OPAQUE_XATTR)?.toString() === 'y').map(([f]) => f));
   const walk = async (rel: string): Promise<void> => {
     const names = fs.readdirSync(upper + rel);

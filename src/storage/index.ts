@@ -15,7 +15,7 @@
 export type { Digest } from './digest.js';
 export { isDigest, digestHex, sha256Digest, chainId, chainIds } from './digest.js';
 
-export { writeFileAtomic, writeJsonAtomic, fsyncDir, removeTree } from './atomic.js';
+export { writeFileAtomic, writeJsonAtomic, fsyncDir, removeTree, syncTree, syncPaths } from './atomic.js';
 
 export type { IngestExpect, IngestResult } from './content-store.js';
 export { ContentStore, DigestMismatchError } from './content-store.js';

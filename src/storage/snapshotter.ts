@@ -13,7 +13,7 @@ import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Digest, digestHex, isDigest } from './digest.js';
 import type { WhiteoutMode } from './apply.js';
-import { fsyncDir, removeTree, writeJsonAtomic } from './atomic.js';
+import { fsyncDir, removeTree, syncTree, writeJsonAtomic } from './atomic.js';
 import { syncFs } from './sys.js';
 import { overlayMount, overlaySupported, run } from './overlay.js';
 import { copyTree } from './vfs.js';
@@ -198,13 +198,57 @@ export class Snapshotter {
     }
   }
 
+  /**
+   * Overlay only: turns unmounted active snapshot `key` into layer `chainId` (on the same parent)
+   * by moving its upper dir into place: an upper dir (whiteouts as 0:0 char devices, opaque dirs
+   * by xattr) is exactly what a lower layer holds, so nothing is unpacked. The caller guarantees
+   * the upper dir holds what layer `chainId` is (its diff tar made from it). Crash-safe like
+   * ensureLayer: the content and meta are durable before the rename publishes the layer.
+   * `parentChainId` must be the snapshot's parent. Returns false when the layer exists already
+   * (`key` is then left as it was, unless another process published that layer meanwhile).
+   */
+  async commitActive(key: string, chainId: Digest, parentChainId: Digest | null): Promise<boolean> {
+    if (this.driver !== 'overlay') throw new Error(`commitActive needs the overlay driver (this store uses ${this.driver})`);
+    digestHex(chainId, 'chain ID');
+    const src = path.join(this.snapshotsDir, snapshotDirName(key));
+    const meta = await this.meta(key);
+    if (meta?.kind !== 'active') throw new SnapshotNotFoundError(key);
+    if (meta.parent !== parentChainId) throw new Error(`snapshot ${key} is on ${meta.parent ?? 'no layer'}, not on ${parentChainId ?? 'no layer'}`);
+    if (await this.hasLayer(chainId)) return false;
+    const link = shortLinkName(chainId);
+    const layerMeta: SnapshotMeta = { kind: 'layer', key: chainId, parent: meta.parent, created: new Date().toISOString(), link };
+    // Content first (outside the lock: the snapshot is unmounted and only its owner commits it).
+    await syncTree(path.join(src, 'fs'));
+    return this.locked(async () => {
+      if (await this.hasLayer(chainId)) return false;
+      if (meta.parent !== null && !(await this.hasLayer(meta.parent as Digest))) throw new SnapshotNotFoundError(meta.parent);
+      // Out of snapshots/ first: from here a crash leaves a tmp/snap-* dir that recover() removes.
+      const tmp = path.join(this.tmpDir, 'snap-' + randomBytes(8).toString('hex'));
+      await fs.rename(src, tmp);
+      try {
+        await removeTree(path.join(tmp, 'work'));
+        await writeJsonAtomic(path.join(tmp, 'meta.json'), layerMeta);
+        await fs.symlink(`../snapshots/${digestHex(chainId)}/fs`, path.join(this.linkDir, link)).catch((err: NodeJS.ErrnoException) => {
+          if (err.code !== 'EEXIST') throw err;
+        });
+        return await this.publish(tmp, chainId);
+      } finally {
+        await removeTree(tmp);
+      }
+    });
+  }
+
   /** Read-only directory holding the layer's unpacked content (the overlay lower dir / full copy). */
   layerDir(chainId: Digest): string {
     return path.join(this.snapshotsDir, digestHex(chainId, 'chain ID'), 'fs');
   }
 
-  /** Create a writable snapshot `key` on top of a layer (or empty); returns the rootfs mounts. */
-  async prepare(key: string, parentChainId: Digest | null): Promise<Mount[]> {
+  /**
+   * Create a writable snapshot `key` on top of a layer (or empty); returns the rootfs mounts.
+   * `durable: false` skips the fsyncs, for short-lived snapshots a crash may lose (build steps).
+   */
+  async prepare(key: string, parentChainId: Digest | null, opts: { durable?: boolean } = {}): Promise<Mount[]> {
+    const durable = opts.durable !== false;
     if (isDigest(key)) throw new Error(`invalid snapshot key ${key}: digests name layers`);
     snapshotDirName(key);
     if (parentChainId !== null && !(await this.hasLayer(parentChainId))) throw new SnapshotNotFoundError(parentChainId);
@@ -223,10 +267,10 @@ export class Snapshotter {
         }
       }
       if (this.driver === 'overlay') await fs.mkdir(path.join(tmp, 'work'));
-      await writeJsonAtomic(path.join(tmp, 'meta.json'), { kind: 'active', key, parent: parentChainId, created: new Date().toISOString() } satisfies SnapshotMeta);
+      await writeJsonAtomic(path.join(tmp, 'meta.json'), { kind: 'active', key, parent: parentChainId, created: new Date().toISOString() } satisfies SnapshotMeta, 0o644, { durable });
       const created = await this.locked(async () => {
         if (parentChainId !== null && !(await this.hasLayer(parentChainId))) throw new SnapshotNotFoundError(parentChainId);
-        return this.publish(tmp, key);
+        return this.publish(tmp, key, durable);
       });
       if (!created) throw new Error(`snapshot ${key} already exists`);
     } finally {
@@ -245,6 +289,19 @@ export class Snapshotter {
     for (const id of await this.chain(meta.parent)) lowers.push(path.join('l', (await this.meta(id))!.link!));
     if (lowers.length === 0) lowers.push(path.relative(this.root, this.emptyDir));
     return [overlayMount(this.root, lowers, path.join(dirRel, 'fs'), path.join(dirRel, 'work'))];
+  }
+
+  /**
+   * The directories whose union is active snapshot `key`, topmost first (its own upper dir, then
+   * its layers): to read a file of the view without mounting it (see storage/layered-read.ts).
+   */
+  async viewDirs(key: string): Promise<string[]> {
+    const meta = await this.meta(key);
+    if (meta?.kind !== 'active') throw new SnapshotNotFoundError(key);
+    const own = path.join(this.snapshotsDir, snapshotDirName(key), 'fs');
+    if (this.driver === 'vfs') return [own];
+    const layers = await this.chain(meta.parent);
+    return [own, ...layers.map((id) => path.join(this.snapshotsDir, snapshotDirName(id), 'fs'))];
   }
 
   /** Mount active snapshot `key` at `target` (handles lowerdir lists beyond the mount option limit). */
@@ -291,6 +348,12 @@ export class Snapshotter {
       if (meta.link) await fs.unlink(path.join(this.linkDir, meta.link)).catch(() => {});
       await removeTree(trash);
     });
+  }
+
+  /** Kind and parent of one snapshot (null if absent), without listing all of them as stat() does. */
+  async describe(key: string): Promise<{ kind: SnapshotKind; parent: Digest | null } | null> {
+    const m = await this.meta(key);
+    return m ? { kind: m.kind, parent: m.parent as Digest | null } : null;
   }
 
   async stat(key: string): Promise<SnapshotInfo> {
@@ -356,7 +419,7 @@ export class Snapshotter {
   }
 
   /** Rename a complete temp dir into place; false if `key` appeared meanwhile (another process). */
-  private async publish(tmp: string, key: string): Promise<boolean> {
+  private async publish(tmp: string, key: string, durable = true): Promise<boolean> {
     try {
       await fs.rename(tmp, path.join(this.snapshotsDir, snapshotDirName(key)));
     } catch (err) {
@@ -364,7 +427,7 @@ export class Snapshotter {
       if (code === 'ENOTEMPTY' || code === 'EEXIST') return false;
       throw err;
     }
-    await fsyncDir(this.snapshotsDir);
+    if (durable) await fsyncDir(this.snapshotsDir);
     return true;
   }
 

@@ -1,11 +1,13 @@
 // Starts a real wharfd process (dist/src/daemon/main.js) on a temporary socket and data root,
 // for integration tests that drive it with the docker CLI or SDKs.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { WHARFD_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 /** The compiled daemon entry point (this file lives in dist/test/helpers/). */
 export const WHARFD_MAIN = fileURLToPath(new URL('../../src/daemon/main.js', import.meta.url));
@@ -78,14 +80,27 @@ function spawnDaemon(dir: string, opts: WharfdOptions): { child: ChildProcess; s
   const execRoot = path.join(dir, 'exec');
   const configFile = path.join(dir, 'daemon.json');
   fs.writeFileSync(configFile, JSON.stringify(opts.daemonJson ?? {}));
-  const args = [WHARFD_MAIN, '--config-file', configFile];
+  const args = [...WHARFD_NODE_FLAGS, WHARFD_MAIN, '--config-file', configFile];
   if (opts.defaultPaths !== false) args.push('-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', execRoot);
+  if (opts.defaultPaths !== false) args.push(...uniqueBridgeArgs(dir, opts));
   args.push(...(opts.args ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   const out = { text: '' };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { out.text += d; });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { out.text += d; });
   return { child, socket, dataRoot, execRoot, out };
+}
+
+/**
+ * A default bridge of its own per test daemon directory (device and /24 subnet derived from the
+ * directory, so a restarted daemon gets the same), so daemons running in parallel never share
+ * a bridge, unless the test chose them itself.
+ */
+function uniqueBridgeArgs(dir: string, opts: WharfdOptions): string[] {
+  const given = (opts.args ?? []).some((a) => /^(-b|--bridge|--bip)(=|$)/.test(a)) || ['bridge', 'bip'].some((k) => k in (opts.daemonJson ?? {}));
+  if (given) return [];
+  const h = createHash('sha256').update(dir).digest();
+  return ['--bridge', `wht${h.toString('hex', 0, 4)}`, '--bip', `10.${200 + (h[4]! % 50)}.${h[5]}.1/24`];
 }
 
 /** Runs wharfd expecting it to exit (a refused start): its exit code and output. */

@@ -72,7 +72,7 @@ export function containerRoutes(containers: ContainerService): RouteRegistrar {
 
     app.delete<IdParams>('/containers/:id', async (request, reply) => {
       if (queryBool(request, 'link')) throw new InvalidParameterError('legacy links are not supported');
-      await containers.remove(idOf(request), { force: queryBool(request, 'force') });
+      await containers.remove(idOf(request), { force: queryBool(request, 'force'), removeVolumes: queryBool(request, 'v') });
       return reply.code(204).send();
     });
 
@@ -82,7 +82,7 @@ export function containerRoutes(containers: ContainerService): RouteRegistrar {
       const h = queryInt(request, 'h', 0) ?? 0;
       const w = queryInt(request, 'w', 0) ?? 0;
       if (h < 0 || w < 0 || h > 0xffff || w > 0xffff) throw new InvalidParameterError('resize: h and w must be between 0 and 65535');
-      containers.resize(idOf(request), h, w);
+      await containers.resize(idOf(request), h, w);
       return reply.code(200).type('text/plain; charset=utf-8').send('');
     });
 

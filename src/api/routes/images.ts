@@ -11,6 +11,7 @@ import type { RouteRegistrar } from '../engine.js';
 import { bodyStream, jsonBody, queryBool, queryString } from '../request.js';
 import { parseTimestamp } from '../timestamps.js';
 import { versionAtLeast } from '../version.js';
+import { decodeRegistryAuthHeader, streamProgress } from './auth.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -114,8 +115,11 @@ export function imageRoutes(images: ImageService): RouteRegistrar {
       const fromImage = queryString(request, 'fromImage');
       const fromSrc = queryString(request, 'fromSrc');
       if (fromImage) {
-        const lines = await images.pull(fromImage, queryString(request, 'tag'));
-        return reply.type('application/json').send(lines.map((status) => jsonLine({ status })).join(''));
+        const auth = decodeRegistryAuthHeader(request.headers['x-registry-auth']);
+        const platform = queryString(request, 'platform');
+        return streamProgress(reply, (progress) => images.pull(fromImage, queryString(request, 'tag'), {
+          progress, ...(auth ? { auth } : {}), ...(platform ? { platform } : {}),
+        }));
       }
       if (!fromSrc) throw new InvalidParameterError('either fromImage (pull) or fromSrc (import) is required');
       const body = bodyStream(request);
@@ -172,7 +176,10 @@ export function imageRoutes(images: ImageService): RouteRegistrar {
         await images.tag(name, queryString(request, 'repo'), queryString(request, 'tag'));
         return reply.code(201).send();
       }
-      if (action === 'push') throw new InvalidParameterError(`cannot push ${name}: wharf has no access to image registries`);
+      if (action === 'push') {
+        const auth = decodeRegistryAuthHeader(request.headers['x-registry-auth']);
+        return streamProgress(reply, (progress) => images.push(name, queryString(request, 'tag'), { progress, ...(auth ? { auth } : {}) }));
+      }
       throw new NotFoundError('page not found');
     });
 

@@ -9,6 +9,8 @@ export interface DiskUsageSources {
   images: ImageService;
   /** Every container as GET /containers/json?all=1&size=1 shows it (absent: none). */
   containers?: () => Promise<Record<string, unknown>[]>;
+  /** Every volume with its UsageData (absent: none). */
+  volumes?: () => Promise<unknown[]>;
 }
 
 const TYPES = ['container', 'image', 'volume', 'build-cache'] as const;
@@ -28,7 +30,7 @@ export function systemDfRoutes(src: DiskUsageSources): RouteRegistrar {
         out.Images = du.Images.map((s) => summaryForVersion(s, request.apiVersion));
       }
       if (want('container')) out.Containers = (await src.containers?.()) ?? [];
-      if (want('volume')) out.Volumes = [];
+      if (want('volume')) out.Volumes = (await src.volumes?.()) ?? [];
       if (want('build-cache')) out.BuildCache = [];
       return out;
     });

@@ -12,6 +12,7 @@ import { StreamHub } from '../stdio/stream-hub.js';
 import type { Rec } from './inspect.js';
 import type { Task, TaskEnv } from './task.js';
 import type { ContainerSpec, ContainerState } from './types.js';
+import type { ContainerVolumes } from './volume-mounts.js';
 import { Waiters } from './waiters.js';
 import { RestartBackoff } from './restart-policy.js';
 
@@ -27,6 +28,8 @@ export interface ContainerServiceOptions {
   logDefaults: { Type: string; Config: Record<string, string> };
   /** wharf's init for --init, when built. */
   initPath?: string;
+  /** Volumes and mounts (-v, --mount, --tmpfs, --volumes-from, image VOLUMEs). */
+  volumes?: ContainerVolumes;
 }
 
 export class ContainerContext {

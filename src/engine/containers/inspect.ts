@@ -2,10 +2,14 @@
 import type { ContainerRecord } from '../container-store.js';
 import { statusOf, type ContainerSpec, type ContainerState } from './types.js';
 import { statusText } from './status-text.js';
+import { mountsView } from '../../volume/index.js';
 
 export type Rec = ContainerRecord<ContainerSpec, ContainerState>;
 
 export interface SizeInfo { SizeRw: number; SizeRootFs: number }
+
+/** The network layer's view of a container (see network/types.ts ContainerNetworking.view). */
+export interface NetView { settings: Record<string, unknown>; ports: Record<string, unknown>[]; networks: Record<string, unknown> }
 
 /** Network name Docker shows for a NetworkMode. */
 export function networkName(mode: string | undefined): string {
@@ -48,7 +52,7 @@ function configView(rec: Rec): Record<string, unknown> {
   };
 }
 
-export function inspectView(rec: Rec, graph: { Name: string; Data: Record<string, string> | null }, size?: SizeInfo): Record<string, unknown> {
+export function inspectView(rec: Rec, graph: { Name: string; Data: Record<string, string> | null }, size?: SizeInfo, net?: NetView): Record<string, unknown> {
   const s = rec.state;
   const spec = rec.config;
   return {
@@ -77,9 +81,9 @@ export function inspectView(rec: Rec, graph: { Name: string; Data: Record<string
     HostConfig: spec.HostConfig,
     GraphDriver: graph,
     ...(size ?? {}),
-    Mounts: [],
+    Mounts: mountsView(spec.MountPoints),
     Config: configView(rec),
-    NetworkSettings: networkSettings(rec),
+    NetworkSettings: net?.settings ?? networkSettings(rec),
   };
 }
 
@@ -89,7 +93,7 @@ export function commandLine(spec: ContainerSpec): string {
   return `${spec.Path} ${spec.Args.map((a) => (a.includes(' ') ? `'${a}'` : a)).join(' ')}`;
 }
 
-export function summaryView(rec: Rec, size?: SizeInfo): Record<string, unknown> {
+export function summaryView(rec: Rec, size?: SizeInfo, net?: NetView): Record<string, unknown> {
   const spec = rec.config;
   const mode = spec.HostConfig.NetworkMode;
   return {
@@ -99,13 +103,13 @@ export function summaryView(rec: Rec, size?: SizeInfo): Record<string, unknown> 
     ImageID: spec.Image,
     Command: commandLine(spec),
     Created: Math.floor(Date.parse(rec.created) / 1000),
-    Ports: [],
+    Ports: net?.ports ?? [],
     ...(size ?? {}),
     Labels: spec.Config.Labels ?? {},
     State: statusOf(rec.state),
     Status: statusText(rec.state),
     HostConfig: { NetworkMode: mode || 'default' },
-    NetworkSettings: { Networks: mode?.startsWith('container:') ? {} : { [networkName(mode)]: endpoint() } },
-    Mounts: [],
+    NetworkSettings: { Networks: net?.networks ?? (mode?.startsWith('container:') ? {} : { [networkName(mode)]: endpoint() }) },
+    Mounts: mountsView(spec.MountPoints),
   };
 }

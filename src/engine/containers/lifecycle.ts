@@ -1,8 +1,10 @@
 // start, stop, kill, restart, pause, unpause, and what happens when a container exits
 // (state, events, waiters, restart policy with back-off, AutoRemove).
+import type { ContainerNetworking } from '../../network/types.js';
 import { ConflictError, NotModifiedError } from '../errors.js';
 import type { ContainerContext } from './context.js';
 import type { Rec } from './inspect.js';
+import { netInfo } from './network-info.js';
 import { RestartBackoff } from './restart-policy.js';
 import { parseSignal } from './signals.js';
 import { StartError, Task, type TaskExit } from './task.js';
@@ -12,6 +14,9 @@ const SIGKILL = 9;
 const DEFAULT_STOP_TIMEOUT = 10;
 
 export class Lifecycle {
+  /** Bridge/user networking (sandbox made before start, released after exit); unset: no network layer. */
+  network?: ContainerNetworking;
+
   /** `remove` is the service's removal (used for AutoRemove). */
   constructor(private readonly ctx: ContainerContext, private readonly remove: (id: string) => Promise<void>) {}
 
@@ -35,7 +40,21 @@ export class Lifecycle {
     await ctx.settled(rec.id);
     let task: Task;
     try {
-      task = await Task.start(ctx.env, { id: rec.id, spec: rec.config, logOptions: ctx.logOptions(rec), hub: ctx.hub(rec.id), joinPid: this.joinPids(rec) });
+      const joinPid = this.joinPids(rec);
+      // The network sandbox is made while volumes and rootfs are prepared (Task.start awaits it).
+      const netnsPath = this.attachNetwork(rec);
+      const unnetwork = () => netnsPath.then(() => this.network?.release(rec.id), () => {}).catch(() => {});
+      netnsPath.catch(() => {}); // its failure is reported by Task.start, or superseded by a volume error
+      // A mount that cannot be made fails the start like a runtime error (recorded, AutoRemove).
+      const mountSetup = await ctx.opts.volumes?.beforeStart(rec).catch(async (err: Error & { statusCode?: number }) => {
+        await unnetwork();
+        throw new StartError(err.message, 128, err.statusCode ?? 500);
+      });
+      task = await Task.start(ctx.env, { id: rec.id, spec: rec.config, logOptions: ctx.logOptions(rec), hub: ctx.hub(rec.id), joinPid, mountSetup, netnsPath }).catch(async (err: unknown) => {
+        await ctx.opts.volumes?.afterStop(rec).catch(() => {});
+        await unnetwork();
+        throw err;
+      });
     } catch (err) {
       // Clients attached for this run (docker run) must not wait for output that never comes.
       ctx.hub(rec.id).endOutput();
@@ -56,6 +75,10 @@ export class Lifecycle {
     await ctx.saveState(rec);
     ctx.emit(rec, 'start');
     this.watch(rec, task);
+  }
+
+  private async attachNetwork(rec: Rec): Promise<string | undefined> {
+    return this.network ? (await this.network.attach(netInfo(rec))).netnsPath : undefined;
   }
 
   /** Pids whose namespaces container:<x> modes join; the other container must be running. */
@@ -200,7 +223,12 @@ export class Lifecycle {
   private async onExit(rec: Rec, task: Task, exit: TaskExit): Promise<void> {
     const ctx = this.ctx;
     if (ctx.tasks.get(rec.id) === task) ctx.tasks.delete(rec.id);
-    ctx.cleanups.set(rec.id, exit.cleanup);
+    const volumes = ctx.opts.volumes;
+    // Volume filesystems are unmounted once the container's own mounts are gone.
+    ctx.cleanups.set(rec.id, volumes ? exit.cleanup.then(() => volumes.afterStop(rec)).catch((err) => ctx.logger.warn({ err, id: rec.id }, 'releasing volumes failed')) : exit.cleanup);
+    const net = this.network;
+    // Ports, addresses and the sandbox go now; a following start awaits this (ctx.settled).
+    if (net) ctx.cleanups.set(rec.id, Promise.all([ctx.cleanups.get(rec.id), net.release(rec.id).catch((err) => ctx.logger.warn({ err, id: rec.id }, 'releasing the network failed'))]).then(() => {}));
     const s = rec.state;
     Object.assign(s, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt });
     if (exit.oomKilled) ctx.emit(rec, 'oom');

@@ -74,6 +74,8 @@ export function listContainers(all: Rec[], q: ListQuery, ctx: ListContext): Rec[
     const ancestors = f.get('ancestor');
     if (ancestors && ancestors.size && ![...ancestors].some((a) => ctx.matchesAncestor(rec, a))) continue;
     if (f.get('health')?.size && !f.get('health')!.has(rec.state.Health?.Status ?? 'none')) continue;
+    const vols = f.get('volume'); // a volume name, a bind source or a mount destination
+    if (vols?.size && !(rec.config.MountPoints ?? []).some((m) => vols.has(m.Name ?? '') || vols.has(m.Source) || vols.has(m.Destination))) continue;
     out.push(rec);
     if (q.limit > 0 && out.length >= q.limit) break;
   }

@@ -3,7 +3,10 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import { promisify } from 'node:util';
+import type { HostMount } from '../../runtime/runtime.js';
 import type { Snapshotter } from '../../storage/index.js';
+import { readFromLayers } from '../../storage/layered-read.js';
+import type { UserDb } from '../user.js';
 
 const execFileP = promisify(execFile);
 
@@ -23,6 +26,28 @@ export function mountsUnder(prefix: string): string[] {
 
 export function isMounted(target: string): boolean {
   return mountsUnder(target).includes(target);
+}
+
+const MS_BIND = 4096;
+
+/** /etc/passwd and /etc/group of a container's snapshot, read from its layers (not mounted yet). */
+export async function readUserDb(snapshots: Snapshotter, key: string): Promise<UserDb> {
+  const dirs = await snapshots.viewDirs(key);
+  const [passwd, group] = await Promise.all([readFromLayers(dirs, '/etc/passwd'), readFromLayers(dirs, '/etc/group')]);
+  return { passwd, group };
+}
+
+/**
+ * The rootfs mounts for the runtime's executor to make on the host before it clones the container
+ * (and to undo after the exit): saves spawning mount and umount for every start. Empty when the
+ * target is already mounted (a stale mount is reused, as mountRootfs does).
+ */
+export async function rootfsHostMounts(snapshots: Snapshotter, key: string, target: string): Promise<HostMount[]> {
+  fs.mkdirSync(target, { recursive: true, mode: 0o755 });
+  if (isMounted(target)) return [];
+  return (await snapshots.mounts(key)).map((m) => m.type === 'bind'
+    ? { source: m.source, target, fstype: '', flags: MS_BIND }
+    : { source: m.source, target, fstype: m.type, data: m.options.join(','), ...(m.cwd ? { cwd: m.cwd } : {}) });
 }
 
 export async function mountRootfs(snapshots: Snapshotter, key: string, target: string): Promise<void> {

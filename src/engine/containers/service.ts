@@ -14,8 +14,10 @@ import type { StreamHub } from '../stdio/stream-hub.js';
 import { mergeImageConfig, normalizeHostConfig, pathAndArgs, validateConfig, validateHostConfig } from './config.js';
 import { ContainerContext, type ContainerServiceOptions } from './context.js';
 import { writeContainerFiles } from './files.js';
-import { inspectView, summaryView, type Rec, type SizeInfo } from './inspect.js';
+import { inspectView, summaryView, type NetView, type Rec, type SizeInfo } from './inspect.js';
 import { Lifecycle } from './lifecycle.js';
+import { netInfo } from './network-info.js';
+import type { ContainerNetworking, NetworkingConfig } from '../../network/types.js';
 import { listContainers, type ListQuery } from './list.js';
 import { unmountRootfs } from './rootfs.js';
 import { reconcile } from './reconcile.js';
@@ -46,10 +48,19 @@ export class ContainerService {
 
   constructor(opts: ContainerServiceOptions) {
     this.ctx = new ContainerContext(opts);
-    this.lifecycle = new Lifecycle(this.ctx, (id) => this.removeById(id, true));
+    // AutoRemove takes the container's anonymous volumes with it, as Docker does.
+    this.lifecycle = new Lifecycle(this.ctx, (id) => this.removeById(id, true, true));
   }
 
   private get images() { return this.ctx.opts.images; }
+
+  /** The network layer (bridge/user networks, ports, DNS); set by the engine before reconcile. */
+  get network(): ContainerNetworking | undefined { return this.lifecycle.network; }
+  set network(n: ContainerNetworking | undefined) { this.lifecycle.network = n; }
+
+  private netView(rec: Rec): NetView | undefined {
+    return this.network?.view(rec.id, rec.config.HostConfig.NetworkMode, rec.config.Config.ExposedPorts);
+  }
 
   // ---- create / inspect / list ----
 
@@ -58,7 +69,9 @@ export class ContainerService {
     const { HostConfig: hostIn = {}, NetworkingConfig: _net, ...config } = body;
     if (!config.Image) throw new InvalidParameterError('No image specified: Config.Image is required');
     validateConfig(config);
-    validateHostConfig(hostIn);
+    // With the network layer, NetworkMode may name a user network: it checks the mode itself.
+    validateHostConfig(this.network ? { ...hostIn, NetworkMode: undefined } : hostIn);
+    this.ctx.opts.volumes?.requests(config, hostIn); // bad mount specs fail before anything is made
     const host = normalizeHostConfig(hostIn, this.ctx.opts.logDefaults);
     if (host.LogConfig?.Type !== 'none') parseJsonFileOptions(host.LogConfig?.Config);
     if (name) {
@@ -84,11 +97,16 @@ export class ContainerService {
     const parent = await this.images.ensureImageLayers(image.id);
     await this.images.snapshots.prepare(id, parent);
     let rec: Rec;
+    const volumes = this.ctx.opts.volumes;
     try {
+      if (volumes) spec.MountPoints = await volumes.setup(id, merged, host, (ref) => this.ctx.resolve(ref));
       rec = await this.ctx.store.create({ id, name, config: spec, state: initialState() });
       await writeContainerFiles(dir, merged.Hostname, hostNetwork);
+      await this.network?.register(netInfo(rec), _net as NetworkingConfig | undefined);
+      await volumes?.settle(id, false);
     } catch (err) {
       if (this.ctx.store.find(id)) await this.ctx.store.remove(id).catch(() => {});
+      await volumes?.settle(id, true);
       await this.images.snapshots.remove(id).catch(() => {});
       throw err;
     }
@@ -102,7 +120,7 @@ export class ContainerService {
 
   async inspect(ref: string, size = false): Promise<Record<string, unknown>> {
     const rec = this.ctx.resolve(ref);
-    return inspectView(rec, this.graphDriver(rec), size ? await this.size(rec) : undefined);
+    return inspectView(rec, this.graphDriver(rec), size ? await this.size(rec) : undefined, this.netView(rec));
   }
 
   async list(q: ListQuery & { size?: boolean }): Promise<Record<string, unknown>[]> {
@@ -111,7 +129,7 @@ export class ContainerService {
       matchesAncestor: (rec, a) => this.matchesAncestor(rec, a),
     });
     const out: Record<string, unknown>[] = [];
-    for (const rec of recs) out.push(summaryView(rec, q.size ? await this.size(rec) : undefined));
+    for (const rec of recs) out.push(summaryView(rec, q.size ? await this.size(rec) : undefined, this.netView(rec)));
     return out;
   }
 
@@ -181,12 +199,12 @@ export class ContainerService {
 
   // ---- remove / rename / prune ----
 
-  async remove(ref: string, opts: { force?: boolean } = {}): Promise<void> {
+  async remove(ref: string, opts: { force?: boolean; removeVolumes?: boolean } = {}): Promise<void> {
     const rec = this.ctx.resolve(ref);
-    await this.removeById(rec.id, opts.force === true);
+    await this.removeById(rec.id, opts.force === true, opts.removeVolumes === true);
   }
 
-  private async removeById(id: string, force: boolean): Promise<void> {
+  private async removeById(id: string, force: boolean, removeVolumes = false): Promise<void> {
     const rec = this.ctx.store.find(id);
     if (!rec || rec.id !== id) throw new NotFoundError(`No such container: ${id}`);
     await this.ctx.withLock(id, async () => {
@@ -203,6 +221,7 @@ export class ContainerService {
       if (this.ctx.tasks.has(id)) await this.lifecycle.stopLocked(rec, 0, 'SIGKILL');
       Object.assign(s, { Running: false, Restarting: false });
       await this.cleanup(rec);
+      if (removeVolumes) await this.ctx.opts.volumes?.removeAnonymous(rec);
     });
   }
 
@@ -215,6 +234,7 @@ export class ContainerService {
       if (err.name !== 'SnapshotNotFoundError') throw err;
     });
     removeFifos(Task.fifos(this.ctx.env, { id, spec: rec.config, logOptions: null, hub: this.ctx.hub(id) }));
+    await this.network?.forget(id);
     await this.ctx.store.remove(id);
     this.ctx.hubs.delete(id);
     this.ctx.backoffs.delete(id);
@@ -280,9 +300,9 @@ export class ContainerService {
     };
   }
 
-  resize(ref: string, height: number, width: number): void {
+  async resize(ref: string, height: number, width: number): Promise<void> {
     const { rec, task } = this.runningTask(ref);
-    task.container.io?.resize(height, width);
+    if (rec.config.Config.Tty) await task.container.resize(height, width);
     this.ctx.emit(rec, 'resize', { height: String(height), width: String(width) });
   }
 
@@ -293,6 +313,8 @@ export class ContainerService {
     await this.ctx.store.load();
     await this.ctx.fifoPool.open();
     await reconcile(this.ctx, this.lifecycle, (id) => this.removeById(id, true));
+    // Sandboxes of containers that no longer run (crash, kill -9) go; running ones are served again.
+    await this.network?.sweep(new Set(this.ctx.store.list().map((r) => r.id)), new Set(this.ctx.tasks.keys()));
   }
 
   async shutdown(): Promise<void> {

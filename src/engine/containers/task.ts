@@ -7,13 +7,13 @@ import type { Snapshotter } from '../../storage/index.js';
 import { InvalidParameterError } from '../errors.js';
 import { JsonFileWriter } from '../logs/json-file.js';
 import type { JsonFileOptions } from '../logs/options.js';
-import { buildSpec } from '../oci-spec.js';
+import { buildSpec, type SpecInput } from '../oci-spec.js';
 import { ContainerIO } from '../stdio/container-io.js';
 import type { StreamHub } from '../stdio/stream-hub.js';
 import type { FifoPool } from '../stdio/fifo-pool.js';
 import { fifoSet, makeFifos, openForStart, reopen, type FifoSet } from '../stdio/fifos.js';
 import { watchExit, type WatchedExit } from './exit-watch.js';
-import { mountRootfs, unmountRootfs } from './rootfs.js';
+import { readUserDb, rootfsHostMounts, unmountRootfs } from './rootfs.js';
 import { signalNumber } from './signals.js';
 import type { ContainerSpec } from './types.js';
 
@@ -53,6 +53,10 @@ export interface TaskConfig {
   hub: StreamHub;
   /** Pids of the containers named by container:<x> namespace modes. */
   joinPid?: { pid?: number; ipc?: number; uts?: number; net?: number };
+  /** Volume, bind and tmpfs mounts (see volume-mounts.ts). */
+  mountSetup?: SpecInput['mountSetup'];
+  /** Network namespace prepared by the network layer (bridge and user networks); a promise lets it be made while the rootfs is prepared. */
+  netnsPath?: string | Promise<string | undefined>;
 }
 
 export class Task {
@@ -78,12 +82,14 @@ export class Task {
     const rootfs = path.join(dir, 'rootfs');
     await removeStaleRuntimeState(env.runtime, id);
     const set = Task.fifos(env, cfg);
-    await Promise.all([mountRootfs(env.snapshots, id, rootfs), makeFifos(set, env.fifoPool)]);
+    const [hostMounts, userDb, , netnsPath] = await Promise.all([
+      rootfsHostMounts(env.snapshots, id, rootfs), readUserDb(env.snapshots, id), makeFifos(set, env.fifoPool), cfg.netnsPath,
+    ]);
     let fifos: ReturnType<typeof openForStart> | undefined;
     let io: ContainerIO | undefined;
     try {
       const oci = buildSpec({
-        rootfs, image: {}, config: spec.Config, host: spec.HostConfig, initPath: env.initPath, joinPid: cfg.joinPid,
+        rootfs, userDb, image: {}, config: spec.Config, host: spec.HostConfig, initPath: env.initPath, joinPid: cfg.joinPid, mountSetup: cfg.mountSetup, netnsPath,
         files: { hostname: spec.HostnamePath, hosts: spec.HostsPath, resolvConf: spec.ResolvConfPath },
       });
       fifos = openForStart(set);
@@ -91,7 +97,7 @@ export class Task {
       io = new ContainerIO(fifos, log, cfg.hub);
       let container: Container;
       try {
-        container = await env.runtime.create(id, { bundle: dir, spec: oci, io: { stdio: fifos.containerFds, detached: true } });
+        container = await env.runtime.create(id, { bundle: dir, spec: oci, io: { stdio: fifos.containerFds, detached: true, holdStdin: true }, hostMounts });
       } finally {
         fifos.closeContainerFds();
       }

@@ -2,6 +2,7 @@
 // and the Docker-shaped pieces derived from it. Field names are Docker's.
 import type { ContainerConfig, HostConfig } from '../docker-types.js';
 import type { HealthState } from '../health/types.js';
+import type { MountPoint } from '../../volume/index.js';
 
 /** Docker's zero time, shown for StartedAt/FinishedAt before they happen. */
 export const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -43,6 +44,16 @@ export interface ContainerSpec {
   ResolvConfPath: string;
   HostnamePath: string;
   HostsPath: string;
+  /** Volumes, binds and tmpfs mounts resolved at create (absent for containers made before volumes). */
+  MountPoints?: MountPoint[];
+}
+
+/**
+ * A container whose state.json a machine crash lost: recorded as running so reconcile asks the
+ * runtime (reattached if alive, else marked exited with 255), never auto-removed or restarted.
+ */
+export function lostState(): ContainerState {
+  return { ...initialState(), Running: true, Error: 'container state was lost in a crash and recovered from the runtime' };
 }
 
 export function initialState(): ContainerState {

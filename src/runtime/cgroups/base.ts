@@ -87,6 +87,8 @@ export abstract class CgroupBase implements Cgroup {
     this.created = [];
   }
 
+  abstract birthJoin(): { selfTasks: string[]; cloneInto?: string };
+
   join(pid: number): void {
     if (!Number.isInteger(pid) || pid <= 0) throw new Error(`cgroup: invalid pid ${pid}`);
     for (const dir of this.dirs()) {
@@ -138,7 +140,7 @@ export abstract class CgroupBase implements Cgroup {
     }
   }
 
-  destroy(): void {
+  destroy(opts: { keepParents?: boolean } = {}): void {
     if (this.exists()) {
       this.killAll('SIGKILL');
       if (!waitUntil(() => this.pids().length === 0, EXIT_TIMEOUT_MS, 5)) {
@@ -147,7 +149,14 @@ export abstract class CgroupBase implements Cgroup {
       for (const dir of this.dirs()) for (const d of descendantsDeepestFirst(dir)) removeCgroupDir(d);
     }
     // Parents like "wharf" go too once empty; a busy parent (other containers) stays.
-    const parents = pathLevels(this.path).slice(0, -1).reverse();
-    for (const p of this.placements) for (const rel of parents) if (!removeIfEmpty(path.join(p.root, rel))) break;
+    if (!opts.keepParents) this.pruneLevels(pathLevels(this.path).slice(0, -1).reverse());
+  }
+
+  pruneEmpty(): void {
+    this.pruneLevels(pathLevels(this.path).reverse());
+  }
+
+  private pruneLevels(levelsDeepestFirst: string[]): void {
+    for (const p of this.placements) for (const rel of levelsDeepestFirst) if (!removeIfEmpty(path.join(p.root, rel))) break;
   }
 }

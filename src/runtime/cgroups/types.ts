@@ -70,6 +70,14 @@ export interface Cgroup {
   create(resources?: LinuxResources): void;
   /** Move a process into the cgroup in every hierarchy. */
   join(pid: number): void;
+  /**
+   * How a new, single-threaded init can enter the cgroup without being moved by pid: `selfTasks`
+   * are v1 `tasks` files it writes "0" to itself, `cloneInto` the cgroup2 directory to create it
+   * in (clone3 CLONE_INTO_CGROUP). Moving another process through cgroup.procs takes the kernel's
+   * global threadgroup lock and waits for an RCU grace period (10-30 ms on a busy host); these
+   * two ways do not.
+   */
+  birthJoin(): { selfTasks: string[]; cloneInto?: string };
   /** Change limits of a live cgroup. */
   update(resources: LinuxResources): void;
   freeze(): void;
@@ -81,8 +89,13 @@ export interface Cgroup {
   oomKillCount(): number;
   /** Signal every process (frozen first so none can fork away). */
   killAll(signal?: NodeJS.Signals | number): void;
-  /** Kill remaining processes and remove every directory (and empty parents we own). Idempotent. */
-  destroy(): void;
+  /**
+   * Kill remaining processes and remove every directory (and empty parents we own, unless
+   * keepParents: a daemon keeps its parent cgroup between containers). Idempotent.
+   */
+  destroy(opts?: { keepParents?: boolean }): void;
+  /** Remove this cgroup's directories and then its parents', as far as they are empty. */
+  pruneEmpty(): void;
   exists(): boolean;
 }
 

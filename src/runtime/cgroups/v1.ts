@@ -15,6 +15,7 @@ export class V1Cgroup extends CgroupBase {
   readonly version = 'v1' as const;
   private readonly ctrlDirs: Map<V1Controller, string>;
   private readonly cpusetRoot: string | undefined;
+  private readonly unifiedDir: string | undefined;
 
   constructor(relPath: string, layout: V1Layout) {
     const placements: Placement[] = [];
@@ -30,6 +31,7 @@ export class V1Cgroup extends CgroupBase {
     super(relPath, placements);
     this.ctrlDirs = ctrlDirs;
     this.cpusetRoot = layout.hierarchies.get('cpuset');
+    this.unifiedDir = layout.unified ? path.join(layout.unified, relPath) : undefined;
   }
 
   private dirOf(ctrl: V1Controller): string | undefined {
@@ -50,6 +52,13 @@ export class V1Cgroup extends CgroupBase {
       if (readTrimmed(own) !== '') continue;
       writeFile(own, readTrimmed(path.join(path.dirname(levelDir), file)));
     }
+  }
+
+  birthJoin(): { selfTasks: string[]; cloneInto?: string } {
+    return {
+      selfTasks: [...new Set(this.ctrlDirs.values())].map((d) => path.join(d, 'tasks')),
+      ...(this.unifiedDir ? { cloneInto: this.unifiedDir } : {}),
+    };
   }
 
   protected procsDir(): string {

@@ -53,6 +53,10 @@ export class V2Cgroup extends CgroupBase {
     this.enableControllers(path.dirname(levelDir));
   }
 
+  birthJoin(): { selfTasks: string[]; cloneInto?: string } {
+    return { selfTasks: [], cloneInto: this.dir };
+  }
+
   protected procsDir(): string {
     return this.dir;
   }

@@ -1,13 +1,15 @@
 // Binary encoding of an ExecutorPlan for native/wharf-exec (see native/PROTOCOL.md).
 // Every record is u32le length + u8 kind + body; strings are u32le length + bytes + NUL.
 import type { ChildOp, ExecutorPlan, PreOp } from '../ops.js';
-import { MSG_CONTINUE, MSG_KILL, MSG_PLAN, MSG_RESIZE, MSG_START, OPCODES, PLAN_TERMINAL_RELAY } from './protocol.js';
+import { MSG_CONTINUE, MSG_KILL, MSG_PLAN, MSG_RESIZE, MSG_START, OPCODES, PLAN_HOLD_STDIN, PLAN_TERMINAL_RELAY } from './protocol.js';
 
 export interface PlanHeader {
   /** Where the monitor writes the exit status (tmp + fsync + rename) when the container exits. */
   statusFile?: string;
   /** Relay a pty master (from a `pty` op without consoleSocket) to the monitor's stdin/stdout. */
   terminalRelay?: boolean;
+  /** With terminalRelay: stdin never ends in the monitor (see PLAN_HOLD_STDIN in native/wharf.h). */
+  holdStdin?: boolean;
 }
 
 const U32_MAX = 0xffffffff;
@@ -106,6 +108,7 @@ function encodeOp(w: Writer, op: ChildOp | PreOp, at: string): void {
     case 'open-fifo': w.str(op.path, f('path')); break;
     case 'close-fds': w.u32(op.from, f('from')); break;
     case 'link-up': w.str(op.name, f('name')); break;
+    case 'clone-into-cgroup': w.str(op.path, f('path')); break;
     case 'exec':
       w.str(op.file, f('file')); w.strList(op.argv, f('argv')); w.strList(op.env, f('env'));
       w.str(op.searchPath, f('searchPath'));
@@ -125,12 +128,14 @@ function record(kind: number, body: Buffer): Buffer {
 /** Encodes the plan record (the first message on the control channel). Throws naming the bad field. */
 export function encodePlan(plan: ExecutorPlan, header: PlanHeader = {}): Buffer {
   const w = new Writer();
-  w.u32(header.terminalRelay ? PLAN_TERMINAL_RELAY : 0, 'header.flags');
+  w.u32((header.terminalRelay ? PLAN_TERMINAL_RELAY : 0) | (header.holdStdin ? PLAN_HOLD_STDIN : 0), 'header.flags');
   w.str(header.statusFile ?? '', 'header.statusFile');
   w.u32(plan.cloneFlags, 'plan.cloneFlags');
   w.u32(plan.pre.length, 'plan.pre');
   plan.pre.forEach((op, i) => {
-    if (op.op !== 'setns') throw new RangeError(`plan.pre[${i}].op: only setns may run before clone`);
+    if (op.op !== 'setns' && op.op !== 'mount' && op.op !== 'chdir' && op.op !== 'clone-into-cgroup') {
+      throw new RangeError(`plan.pre[${i}].op: only setns, mount, chdir and clone-into-cgroup may run before clone`);
+    }
     encodeOp(w, op, `plan.pre[${i}]`);
   });
   w.u32(plan.ops.length, 'plan.ops');

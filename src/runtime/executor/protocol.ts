@@ -1,5 +1,5 @@
 // Wire constants shared with native/wharf.h (layout described in native/PROTOCOL.md).
-import type { ChildOp } from '../ops.js';
+import type { ChildOp, PreOp } from '../ops.js';
 
 /** Control records TypeScript -> executor: u32le length, u8 kind, body. */
 export const MSG_PLAN = 1;
@@ -10,9 +10,10 @@ export const MSG_KILL = 5;
 
 /** Plan header flag: the monitor relays the pty master to its own stdin/stdout. */
 export const PLAN_TERMINAL_RELAY = 1;
+export const PLAN_HOLD_STDIN = 2;
 
 /** Opcode of every operation; the numbering must match native/wharf.h. */
-export const OPCODES: Record<ChildOp['op'], number> = {
+export const OPCODES: Record<ChildOp['op'] | PreOp['op'], number> = {
   'setns': 1,
   'sync-parent': 2,
   'unshare': 3,
@@ -46,6 +47,7 @@ export const OPCODES: Record<ChildOp['op'], number> = {
   'close-fds': 31,
   'exec': 32,
   'link-up': 33,
+  'clone-into-cgroup': 34,
 };
 
 /** A line the executor writes on the control channel, parsed. */

@@ -7,6 +7,7 @@ import { ExecutorError, errnoName } from './errors.js';
 import { executorPath } from './path.js';
 import { parseMessage, type ExecutorMessage } from './protocol.js';
 import { signalName, type ExitStatus } from './status.js';
+import type { ExecutorSpawner, SpawnerStdio } from './spawner.js';
 
 export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number;
 
@@ -16,6 +17,8 @@ export interface SpawnExecutorOptions {
   stdio?: StdioSpec | [StdioSpec, StdioSpec, StdioSpec];
   /** Relay the pty master (from a `pty` op without consoleSocket) over the executor's stdin/stdout. */
   terminal?: boolean;
+  /** With terminal: the relayed stdin never ends (no ^D when its writers go; a daemon restart). */
+  holdStdin?: boolean;
   /** File where the monitor writes the exit status, even after this process died. */
   statusFile?: string;
   /** Runs after clone, before `continue` (write id maps, join cgroups). Throwing kills the container. */
@@ -24,6 +27,53 @@ export interface SpawnExecutorOptions {
   env?: NodeJS.ProcessEnv;
   /** New session for the monitor so signals to our process group do not reach it. */
   detached?: boolean;
+  /**
+   * Fork the monitor from this spawner instead of from Node (used when every stdio slot is an
+   * fd or 'ignore'; `env` is then the spawner's).
+   */
+  spawner?: ExecutorSpawner;
+}
+
+/** The monitor process as spawnExecutor drives it, however it was started. */
+interface MonitorProcess {
+  ctl: Duplex;
+  monitorPid: number;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  onError(cb: (e: Error) => void): void;
+  /** Lets Node exit while the monitor runs on. */
+  unref(): void;
+}
+
+function spawnDirect(std: [StdioSpec, StdioSpec, StdioSpec], options: SpawnExecutorOptions): MonitorProcess {
+  const proc = spawn(executorPath(), [], {
+    stdio: [...std, 'pipe'],
+    env: options.env ?? process.env,
+    detached: options.detached ?? false,
+  });
+  return {
+    ctl: proc.stdio[3] as Duplex,
+    monitorPid: proc.pid ?? -1,
+    stdin: proc.stdin,
+    stdout: buffered(proc.stdout),
+    stderr: buffered(proc.stderr),
+    onError: (cb) => proc.on('error', cb),
+    unref() {
+      proc.unref();
+      for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
+    },
+  };
+}
+
+/** The stdio slots in the form the spawner takes, or undefined when it cannot provide them. */
+function spawnerStdio(std: [StdioSpec, StdioSpec, StdioSpec]): [SpawnerStdio, SpawnerStdio, SpawnerStdio] | undefined {
+  return std.every((s) => typeof s === 'number' || s === 'ignore') ? std as [SpawnerStdio, SpawnerStdio, SpawnerStdio] : undefined;
+}
+
+async function spawnViaSpawner(spawner: ExecutorSpawner, stdio: [SpawnerStdio, SpawnerStdio, SpawnerStdio], detached: boolean): Promise<MonitorProcess> {
+  const m = await spawner.spawn(stdio, { detached });
+  return { ctl: m.ctl, monitorPid: m.monitorPid, stdin: null, stdout: null, stderr: null, onError: () => {}, unref: () => {} };
 }
 
 export interface ExecutorHandle {
@@ -63,17 +113,15 @@ function buffered(stream: Readable | null): Readable | null {
 
 /** Spawns the executor and resolves once the container init exists and `onPid` has run. */
 export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOptions = {}): Promise<ExecutorHandle> {
-  const encoded = encodePlan(plan, { statusFile: options.statusFile, terminalRelay: options.terminal });
+  const encoded = encodePlan(plan, { statusFile: options.statusFile, terminalRelay: options.terminal, holdStdin: options.holdStdin });
   const has = (op: ChildOp['op']) => plan.ops.some((o) => o.op === op);
   const std = options.stdio ?? (options.terminal ? 'pipe' : 'inherit');
-  const [s0, s1, s2] = Array.isArray(std) ? std : [std, std, std];
-  const proc = spawn(executorPath(), [], {
-    stdio: [s0, s1, s2, 'pipe'],
-    env: options.env ?? process.env,
-    detached: options.detached ?? false,
-  });
-  const ctl = proc.stdio[3] as Duplex;
-  const [stdout, stderr] = [buffered(proc.stdout), buffered(proc.stderr)];
+  const slots: [StdioSpec, StdioSpec, StdioSpec] = Array.isArray(std) ? std : [std, std, std];
+  const viaSpawner = options.spawner ? spawnerStdio(slots) : undefined;
+  const proc = viaSpawner
+    ? await spawnViaSpawner(options.spawner!, viaSpawner, options.detached ?? false)
+    : spawnDirect(slots, options);
+  const { ctl, stdout, stderr } = proc;
   const pidD = deferred<number>();
   const readyD = deferred<void>();
   const startedD = deferred<void>();
@@ -111,6 +159,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
       if (m) onMessage(m);
     }
   });
+  ctl.resume(); // a spawner connection arrives paused after its hello line
   ctl.on('error', () => {}); // EPIPE after the monitor exits; the close handler reports
   ctl.on('close', () => {
     if (detached) return;
@@ -118,7 +167,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
     failAll(e);
     exitedD.reject(e);
   });
-  proc.on('error', (e) => { failAll(e); exitedD.reject(e); });
+  proc.onError((e) => { failAll(e); exitedD.reject(e); });
   ctl.write(encoded);
 
   const send = (buf: Buffer) => { if (!detached && ctl.writable) ctl.write(buf); };
@@ -134,7 +183,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
 
   return {
     pid,
-    monitorPid: proc.pid ?? -1,
+    monitorPid: proc.monitorPid,
     ready: readyD.promise,
     started: startedD.promise,
     exited: exitedD.promise,
@@ -147,7 +196,6 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
       detached = true;
       ctl.destroy();
       proc.unref();
-      for (const s of [proc.stdin, proc.stdout, proc.stderr]) (s as unknown as { unref?: () => void } | null)?.unref?.();
     },
     stdin: proc.stdin,
     stdout,

@@ -29,6 +29,12 @@ export interface CompileContext {
   preserveFds?: number;
   /** Host lookups (tests inject one); defaults to the real filesystem. */
   host?: HostView;
+  /**
+   * The init enters its (already created) cgroup by itself: writes "0" to each v1 `tasks` file
+   * and/or is cloned into the cgroup2 dir, instead of being moved by the parent at sync-parent
+   * (see Cgroup.birthJoin). Not with a new user namespace (the init could not write host files).
+   */
+  cgroupBirth?: { selfTasks: string[]; cloneInto?: string };
   /** The container's cgroup, relative to each hierarchy root, already created. */
   cgroupPath?: string;
 }
@@ -69,7 +75,9 @@ export function compileSpec(spec: Spec, ctx: CompileContext): ExecutorPlan {
   for (const ns of namespaces) if (!ns.path && ns.type !== 'time') cloneFlags |= NAMESPACE_FLAGS[ns.type];
   const userns = findNs(spec, 'user') !== undefined;
 
-  const ops: ChildOp[] = [{ op: 'sync-parent' }];
+  if (ctx.cgroupBirth && isNew(spec, 'user')) throw new SpecError('linux.namespaces', 'a new user namespace needs the parent to join the cgroup');
+  const birth = ctx.cgroupBirth;
+  const ops: ChildOp[] = birth ? birth.selfTasks.map((path) => ({ op: 'write-file', path, data: '0' })) : [{ op: 'sync-parent' }];
   // Before becoming root of a new user namespace: /proc/self files stay writable by the owner.
   ops.push(...oomScoreOps(process));
   if (isNew(spec, 'user')) {
@@ -106,7 +114,8 @@ export function compileSpec(spec: Spec, ctx: CompileContext): ExecutorPlan {
   if (planner) ops.push(...readonlyAndMaskOps(spec, planner));
   const barrier: ChildOp = ctx.startMode === 'open-fifo' ? { op: 'open-fifo', path: ctx.fifoPath! } : { op: 'wait-start' };
   ops.push(...processTailOps(process, { seccomp: ctx.seccompFilter, barrier, preserveFds: ctx.preserveFds }));
-  return { pre: joinOps(namespaces), cloneFlags, ops };
+  const pre: PreOp[] = birth?.cloneInto ? [{ op: 'clone-into-cgroup', path: birth.cloneInto }] : [];
+  return { pre: [...pre, ...joinOps(namespaces)], cloneFlags, ops };
 }
 
 /** A new time namespace cannot come from clone(): unshare it and set its offsets before any

@@ -109,6 +109,8 @@ function describeOp(op: ChildOp | PreOp, err: string): string {
       return `open exec fifo ${op.path}: ${err}`;
     case 'close-fds':
       return `close fds from ${op.from}: ${err}`;
+    case 'clone-into-cgroup':
+      return `open cgroup ${op.path} to clone into: ${err}`;
     case 'link-up':
       return `bring network interface ${op.name} up: ${err}`;
   }

@@ -3,6 +3,7 @@
 // meanwhile are marked with their exit code; restart policies apply at daemon start.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
 import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { startTestDaemon, until, type TestDaemon } from './helpers.js';
@@ -10,6 +11,17 @@ import { startTestDaemon, until, type TestDaemon } from './helpers.js';
 let t: TestDaemon;
 before(async () => { t = await startTestDaemon(); });
 after(async () => { await t?.cleanup(); });
+
+function fetchUnix(socketPath: string, urlPath: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ socketPath, path: urlPath, method: 'POST' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8').on('data', (d: string) => { body += d; }).on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 const alive = (pid: number): boolean => { try { process.kill(pid, 0); return true; } catch { return false; } };
 
@@ -35,6 +47,21 @@ test('kill -9 of the daemon: running containers survive and stay manageable', as
   assert.equal(await t.ok(['inspect', '-f', '{{.State.ExitCode}}', 'survivor']), '137');
   assert.ok(!alive(pid));
   await t.ok(['rm', 'survivor', 'quitter']);
+});
+
+test('TTY containers survive a daemon kill -9 (stdin held open) and can still be resized after the restart', async () => {
+  await t.ok(['run', '-dit', '--name', 'termy', 'busybox', 'sh']);
+  // A terminal without stdin (-t, no -i) has nothing to read, which is not an end: sh stays.
+  await t.ok(['run', '-dt', '--name', 'notty-in', 'busybox', 'sh']);
+  await t.d.stop('SIGKILL');
+  await t.restart();
+  const id = await t.ok(['inspect', '-f', '{{.Id}}', 'termy']);
+  // The API call the docker CLI makes on SIGWINCH (POST /containers/{id}/resize).
+  const res = await fetchUnix(t.d.socket, `/containers/${id}/resize?h=33&w=77`);
+  assert.equal(res.status, 200, res.body);
+  assert.equal(await t.ok(['exec', 'termy', 'stty', '-F', '/proc/1/fd/0', 'size']), '33 77');
+  assert.equal(await t.ok(['inspect', '-f', '{{.State.Status}}', 'notty-in']), 'running');
+  await t.ok(['rm', '-f', 'termy', 'notty-in']);
 });
 
 test('a running container that exits after the restart is noticed', async () => {

@@ -130,3 +130,29 @@ test('concurrent state saves land in call order; broken directories are reported
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a state.json lost or torn by a machine crash loads with the fallback state; without one it is skipped', async () => {
+  const root = tempRoot();
+  try {
+    const s = new ContainerStore<Cfg, St>(root);
+    await s.load();
+    const a = await s.create({ name: 'lost', config: { image: 'img-a' }, state: { status: 'running' } });
+    const b = await s.create({ name: 'torn', config: { image: 'img-b' }, state: { status: 'running' } });
+    fs.rmSync(path.join(s.dirOf(a.id), 'state.json'));
+    fs.writeFileSync(path.join(s.dirOf(b.id), 'state.json'), '{"status": "runn');
+
+    const strict = new ContainerStore<Cfg, St>(root);
+    assert.deepEqual((await strict.load()).skipped.map((x) => x.id).sort(), [a.id, b.id].sort());
+
+    const seen: string[] = [];
+    const tolerant = new ContainerStore<Cfg, St>(root, (cfg) => { seen.push(cfg.image); return { status: 'unknown' }; });
+    const report = await tolerant.load();
+    assert.equal(report.loaded, 2);
+    assert.deepEqual(report.skipped, []);
+    assert.deepEqual(tolerant.resolve('lost').state, { status: 'unknown' });
+    assert.deepEqual(tolerant.resolve('torn').state, { status: 'unknown' });
+    assert.deepEqual(seen.sort(), ['img-a', 'img-b']);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -71,7 +71,7 @@ test('bad fields are rejected with the field path', () => {
   assert.throws(() => encodePlan(plan([{ op: 'setrlimit', resource: 1, soft: -1n, hard: 0n }])), /plan\.ops\[0\]\.soft/);
   assert.throws(() => encodePlan(plan([{ op: 'seccomp', filter: new Uint8Array(12), flags: 0 }])), /plan\.ops\[0\]\.filter/);
   assert.throws(() => encodePlan(plan([{ op: 'bogus' } as unknown as ChildOp])), /plan\.ops\[0\]\.op: unknown operation "bogus"/);
-  assert.throws(() => encodePlan({ pre: [{ op: 'chdir', path: '/' } as never], cloneFlags: 0, ops: [] }), /plan\.pre\[0\]\.op/);
+  assert.throws(() => encodePlan({ pre: [{ op: 'pivot-root', root: '/' } as never], cloneFlags: 0, ops: [] }), /plan\.pre\[0\]\.op/);
   assert.throws(() => encodePlan({ pre: [], cloneFlags: 2 ** 32, ops: [] }), /plan\.cloneFlags/);
   assert.throws(() => encodeResize(70000, 80), /rows/);
 });
