@@ -50,27 +50,30 @@ const ctx = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-bench-build-'));
 fs.writeFileSync(path.join(ctx, 'Dockerfile'), DOCKERFILE);
 fs.writeFileSync(path.join(ctx, 'hello.txt'), 'hello from the bench\n');
 const dir = makeTempDir();
-const store = await ImageStore.open(path.join(dir, 'root'));
-await buildBusyboxImage(store);
-const d = await startWharfd({ dir });
 const rows: Row[] = [];
 try {
-  const env = { ...d.env, DOCKER_BUILDKIT: '0' };
-  rows.push(...(await cliRows('wharfd + docker CLI (classic)', DOCKER, env, ctx)));
-  rows.push(await measure('wharfd POST /build cold', RUNS, () => apiBuild(d.socket, ctx, '&nocache=1'), 1));
-  rows.push(await measure('wharfd POST /build cached', RUNS, () => apiBuild(d.socket, ctx, ''), 1));
+  const store = await ImageStore.open(path.join(dir, 'root'));
+  await buildBusyboxImage(store);
+  const d = await startWharfd({ dir });
+  try {
+    const env = { ...d.env, DOCKER_BUILDKIT: '0' };
+    rows.push(...(await cliRows('wharfd + docker CLI (classic)', DOCKER, env, ctx)));
+    rows.push(await measure('wharfd POST /build cold', RUNS, () => apiBuild(d.socket, ctx, '&nocache=1'), 1));
+    rows.push(await measure('wharfd POST /build cached', RUNS, () => apiBuild(d.socket, ctx, ''), 1));
+  } finally {
+    await d.stop();
+  }
+  if (dockerdRunning() && hasBusybox(DOCKER)) {
+    rows.push(...(await cliRows('dockerd BuildKit', DOCKER, { ...process.env, DOCKER_BUILDKIT: '1' }, ctx)));
+    rows.push(...(await cliRows('dockerd classic', DOCKER, { ...process.env, DOCKER_BUILDKIT: '0' }, ctx)));
+  } else {
+    rows.push(skipped('dockerd', 'no running dockerd with a busybox image'));
+  }
+  const podman = which('podman');
+  if (podman && hasBusybox(podman)) rows.push(...(await cliRows('podman', podman, process.env, ctx)));
+  else rows.push(skipped('podman', podman ? 'no busybox image' : 'not installed'));
 } finally {
-  await d.stop();
   fs.rmSync(dir, { recursive: true, force: true });
+  fs.rmSync(ctx, { recursive: true, force: true });
 }
-if (dockerdRunning() && hasBusybox(DOCKER)) {
-  rows.push(...(await cliRows('dockerd BuildKit', DOCKER, { ...process.env, DOCKER_BUILDKIT: '1' }, ctx)));
-  rows.push(...(await cliRows('dockerd classic', DOCKER, { ...process.env, DOCKER_BUILDKIT: '0' }, ctx)));
-} else {
-  rows.push(skipped('dockerd', 'no running dockerd with a busybox image'));
-}
-const podman = which('podman');
-if (podman && hasBusybox(podman)) rows.push(...(await cliRows('podman', podman, process.env, ctx)));
-else rows.push(skipped('podman', podman ? 'no busybox image' : 'not installed'));
-fs.rmSync(ctx, { recursive: true, force: true });
 printTable('docker build of a 5-step Dockerfile (FROM, COPY, RUN, ENV, CMD)', rows);

@@ -129,13 +129,26 @@ export async function launch(args: LaunchArgs): Promise<Launched> {
   } catch (err) {
     throw explain(err, plan);
   }
+  return launched(handle, args.startMode === 'message' || args.exec !== undefined, plan);
+}
+
+/**
+ * The handle given back. Built outside launch() so its closures do not keep launch's scope (the
+ * spec with its seccomp profile) alive for the life of every container; the plan goes after start.
+ */
+function launched(handle: ExecutorHandle, viaMessage: boolean, plan: ExecutorPlan): Launched {
+  let startPlan: ExecutorPlan | undefined = plan;
   return {
     pid: handle.pid,
     monitorPid: handle.monitorPid,
     io: { stdin: handle.stdin, stdout: handle.stdout, stderr: handle.stderr, resize: (r, c) => handle.resize(r, c) },
     start: async () => {
-      if (args.startMode === 'message' || args.exec) {
-        try { await handle.start(); } catch (err) { throw explain(err, plan); }
+      try {
+        if (viaMessage) await handle.start();
+      } catch (err) {
+        throw startPlan ? explain(err, startPlan) : err;
+      } finally {
+        startPlan = undefined;
       }
     },
     exited: handle.exited,

@@ -105,7 +105,9 @@ export class Runtime {
       };
       writeSpecCopy(dir, spec);
       this.states.write(rec);
-      return new Container(this, rec, () => spec, cgroup, launched);
+      // The spec (tens of kB with its seccomp profile) is read back from the copy when needed
+      // (exec), not held for the life of every container.
+      return new Container(this, rec, () => readSpecCopy(dir) ?? ({ ociVersion: rec.ociVersion } as Spec), cgroup, launched);
     } catch (err) {
       // Nothing of a failed create may stay: its process, cgroup or state directory.
       if (launched) {

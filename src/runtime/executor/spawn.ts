@@ -1,7 +1,7 @@
 // Runs a plan with native/wharf-exec and exposes the container's lifecycle as promises.
 import { spawn } from 'node:child_process';
 import { PassThrough, type Duplex, type Readable, type Writable } from 'node:stream';
-import type { ChildOp, ExecutorPlan } from '../ops.js';
+import type { ExecutorPlan } from '../ops.js';
 import { encodeContinue, encodePlan, encodeResize, encodeStart } from './encode.js';
 import { ExecutorError, errnoName } from './errors.js';
 import { executorPath } from './path.js';
@@ -114,7 +114,11 @@ function buffered(stream: Readable | null): Readable | null {
 /** Spawns the executor and resolves once the container init exists and `onPid` has run. */
 export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOptions = {}): Promise<ExecutorHandle> {
   const encoded = encodePlan(plan, { statusFile: options.statusFile, terminalRelay: options.terminal, holdStdin: options.holdStdin });
-  const has = (op: ChildOp['op']) => plan.ops.some((o) => o.op === op);
+  const syncParent = plan.ops.some((o) => o.op === 'sync-parent');
+  const waitStart = plan.ops.some((o) => o.op === 'wait-start');
+  // Error reports name the failing op; none can come once the process exec'd, so the plan (and
+  // its seccomp filter) is not kept for the life of the container.
+  let failPlan: ExecutorPlan | undefined = plan;
   const std = options.stdio ?? (options.terminal ? 'pipe' : 'inherit');
   const slots: [StdioSpec, StdioSpec, StdioSpec] = Array.isArray(std) ? std : [std, std, std];
   const viaSpawner = options.spawner ? spawnerStdio(slots) : undefined;
@@ -129,7 +133,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
   let detached = false;
 
   const toError = (m: Extract<ExecutorMessage, { kind: 'error' }>) => {
-    const op = m.phase === 'pre' ? plan.pre[m.index] : m.phase === 'child' ? plan.ops[m.index] : undefined;
+    const op = m.phase === 'pre' ? failPlan?.pre[m.index] : m.phase === 'child' ? failPlan?.ops[m.index] : undefined;
     return new ExecutorError(m.phase, m.index, m.errno, errnoName(m.errno), op, m.detail);
   };
   const failAll = (e: Error) => { pidD.reject(e); readyD.reject(e); startedD.reject(e); };
@@ -138,7 +142,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
     switch (m.kind) {
       case 'pid': pidD.resolve(m.pid); break;
       case 'ready': readyD.resolve(); break;
-      case 'started': readyD.resolve(); startedD.resolve(); break;
+      case 'started': failPlan = undefined; readyD.resolve(); startedD.resolve(); break;
       case 'error': failAll(toError(m)); break;
       case 'exit': {
         const e = new Error(`container exited before starting (code ${m.code}, signal ${signalName(m.signal)})`);
@@ -179,7 +183,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
     await exitedD.promise.catch(() => {});
     throw e;
   }
-  if (has('sync-parent')) send(encodeContinue());
+  if (syncParent) send(encodeContinue());
 
   return {
     pid,
@@ -188,7 +192,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
     started: startedD.promise,
     exited: exitedD.promise,
     start() {
-      if (has('wait-start')) send(encodeStart());
+      if (waitStart) send(encodeStart());
       return startedD.promise;
     },
     resize(rows: number, cols: number) { send(encodeResize(rows, cols)); },
