@@ -63,7 +63,7 @@ static void say(const char *fmt, ...) {
   }
 }
 
-static int read_full(int fd, void *buf, size_t len) {
+int read_full(int fd, void *buf, size_t len) {
   for (size_t off = 0; off < len; ) {
     ssize_t n = read(fd, (char *)buf + off, len - off);
     if (n < 0 && errno == EINTR) continue;

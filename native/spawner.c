@@ -38,16 +38,6 @@ static const char *str(rd_t *r) {
   return s;
 }
 
-static int read_all(int fd, void *buf, size_t len) {
-  for (size_t off = 0; off < len; ) {
-    ssize_t n = read(fd, (char *)buf + off, len - off);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return -1;
-    off += (size_t)n;
-  }
-  return 0;
-}
-
 static void report(const char *token, int err, const char *what) {
   char line[512];
   int n = snprintf(line, sizeof line, "failed %s %d %s\n", token, err, what);
@@ -138,9 +128,9 @@ int spawner_main(void) {
   static uint8_t buf[8192];
   for (;;) {
     uint8_t hdr[4];
-    if (read_all(CONTROL_FD, hdr, 4) < 0) return 0; /* the daemon is gone */
+    if (read_full(CONTROL_FD, hdr, 4) < 0) return 0; /* the daemon is gone */
     uint32_t len = hdr[0] | hdr[1] << 8 | hdr[2] << 16 | (uint32_t)hdr[3] << 24;
-    if (len > sizeof buf || read_all(CONTROL_FD, buf, len) < 0) return 1;
+    if (len > sizeof buf || read_full(CONTROL_FD, buf, len) < 0) return 1;
     rd_t r = { buf, buf + len, 0 };
     const char *token = str(&r);
     const char *sock = str(&r);

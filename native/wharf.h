@@ -72,6 +72,8 @@ int send_fd(int sock, int fd, const void *data, size_t len);
 
 /* monitor.c */
 int monitor_main(void);
+/* read exactly len bytes (EINTR retried); -1 on EOF or error */
+int read_full(int fd, void *buf, size_t len);
 
 /* spawner.c */
 int spawner_main(void);

@@ -44,3 +44,14 @@ export function jsonBody<T>(request: FastifyRequest): T | undefined {
 export function bodyStream(request: FastifyRequest): Readable {
   return request.body instanceof Readable ? request.body : request.raw;
 }
+
+/** Reads and discards what is left of a request body, so an early answer does not break the upload. */
+export function drain(body: Readable): Promise<void> {
+  if (body.readableEnded || body.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    body.once('end', resolve);
+    body.once('close', resolve);
+    body.once('error', () => resolve());
+    body.resume();
+  });
+}

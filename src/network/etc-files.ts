@@ -5,7 +5,8 @@ import * as fs from 'node:fs';
 import { parseIp } from './cidr.js';
 import { invalid } from './errors.js';
 
-const HOSTS_BASE = [
+/** The fixed lines of every container's /etc/hosts, as Docker writes them. */
+export const HOSTS_BASE = [
   '127.0.0.1\tlocalhost',
   '::1\tlocalhost ip6-localhost ip6-loopback',
   'fe00::0\tip6-localnet',

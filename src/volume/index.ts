@@ -11,5 +11,5 @@ export { parseBind, parseApiMount, parseTmpfs, parseVolumesFrom, parseMode, PROP
 export { copyImagePath, resolveInRoot } from './copy-up.js';
 export { isVolumeName, anonymousName } from './names.js';
 export { directorySize } from './usage.js';
-export { mountsUnder, isMountPoint, propagationOf } from './mountinfo.js';
+export { mountsUnder, isMountPoint, propagationOf } from '../storage/mountinfo.js';
 export { mountsView } from './views.js';

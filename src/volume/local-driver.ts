@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { InvalidVolumeError, VolumeSystemError } from './errors.js';
-import { isMountPoint, mountsUnder } from './mountinfo.js';
+import { isMountPoint, mountsUnder } from '../storage/mountinfo.js';
 
 const execFileP = promisify(execFile);
 

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { removeTree, writeJsonAtomic } from '../storage/atomic.js';
 import { VolumeConflictError, VolumeNotFoundError, VolumeSystemError } from './errors.js';
 import { mountLocal, needsMount, unmountAll, validateLocalOptions } from './local-driver.js';
-import { mountsUnder } from './mountinfo.js';
+import { mountsUnder } from '../storage/mountinfo.js';
 import { validateVolumeName } from './names.js';
 import type { VolumeRecord } from './types.js';
 

@@ -2,11 +2,10 @@
 // (plain or gzip); query parameters as Docker's. Progress streams as JSON lines ({"stream"},
 // {"aux"}, {"errorDetail"}); an error before the first line is a plain HTTP error, as Docker's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
 import { InvalidParameterError } from '../../engine/errors.js';
 import { BuildError, MessageProgress, errorMessage, type BuildMessage, type Builder, type BuildOptions } from '../../build/index.js';
 import type { RouteRegistrar } from '../engine.js';
-import { bodyStream, queryBool, queryInt, queryString } from '../request.js';
+import { bodyStream, drain, queryBool, queryInt, queryString } from '../request.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -61,16 +60,6 @@ export function buildOptionsOf(request: FastifyRequest): BuildOptions & { quiet:
   };
 }
 
-/** Reads and discards what is left of the body, so an early answer does not break the upload. */
-function drain(body: Readable): Promise<void> {
-  if (body.readableEnded || body.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    body.once('end', resolve);
-    body.once('close', resolve);
-    body.once('error', () => resolve());
-    body.resume();
-  });
-}
 
 async function handleBuild(builder: Builder, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const canceled = new AbortController();

@@ -1,14 +1,14 @@
 // /images/*, /commit: thin HTTP wrappers around the engine's ImageService. Image names may hold
 // slashes (wharf-fixture/layers:1.0), so per-image routes are wildcards split on their last segment.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { PassThrough, type Readable } from 'node:stream';
+import { PassThrough } from 'node:stream';
 import type { ImageSummary } from '../../image/index.js';
 import { InvalidParameterError, NotFoundError } from '../../engine/errors.js';
 import { parseFilters } from '../../engine/filters.js';
 import type { ContainerConfig } from '../../image/index.js';
 import type { ImageService } from '../../engine/images.js';
 import type { RouteRegistrar } from '../engine.js';
-import { bodyStream, jsonBody, queryBool, queryString } from '../request.js';
+import { bodyStream, drain, jsonBody, queryBool, queryString } from '../request.js';
 import { parseTimestamp } from '../timestamps.js';
 import { versionAtLeast } from '../version.js';
 import { decodeRegistryAuthHeader, streamProgress } from './auth.js';
@@ -48,16 +48,6 @@ function inspectForVersion(img: Record<string, unknown>, version: string): Recor
 /** One line of Docker's JSON progress stream. */
 const jsonLine = (o: unknown): string => JSON.stringify(o) + '\r\n';
 
-/** Reads and discards what is left of a request body, so an early answer does not break the upload. */
-function drain(body: Readable): Promise<void> {
-  if (body.readableEnded || body.destroyed) return Promise.resolve();
-  return new Promise((resolve) => {
-    body.once('end', resolve);
-    body.once('close', resolve);
-    body.once('error', () => resolve());
-    body.resume();
-  });
-}
 
 /** Splits "<name>/<action>" of a wildcard path. */
 function splitAction(rest: string): { name: string; action: string } {

@@ -2,15 +2,8 @@
 // container directory and bind-mounted at start (as Docker does).
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
+import { HOSTS_BASE } from '../../network/etc-files.js';
 
-const HOSTS_BASE = [
-  '127.0.0.1\tlocalhost',
-  '::1\tlocalhost ip6-localhost ip6-loopback',
-  'fe00::0\tip6-localnet',
-  'ff00::0\tip6-mcastprefix',
-  'ff02::1\tip6-allnodes',
-  'ff02::2\tip6-allrouters',
-];
 
 /** Host resolv.conf without loopback name servers (unreachable from a container netns). */
 export async function containerResolvConf(hostNetwork: boolean): Promise<string> {

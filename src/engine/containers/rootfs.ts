@@ -6,23 +6,12 @@ import { promisify } from 'node:util';
 import type { HostMount } from '../../runtime/runtime.js';
 import type { Snapshotter } from '../../storage/index.js';
 import { readFromLayers } from '../../storage/layered-read.js';
+import { mountsUnder } from '../../storage/mountinfo.js';
 import type { UserDb } from '../user.js';
 
-const execFileP = promisify(execFile);
+export { mountsUnder };
 
-/** Mount points under `prefix` from /proc/self/mountinfo (octal escapes decoded). */
-export function mountsUnder(prefix: string): string[] {
-  let text: string;
-  try { text = fs.readFileSync('/proc/self/mountinfo', 'utf8'); } catch { return []; }
-  const out: string[] = [];
-  for (const line of text.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (!mp) continue;
-    const decoded = mp.replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (decoded === prefix || decoded.startsWith(prefix + '/')) out.push(decoded);
-  }
-  return out;
-}
+const execFileP = promisify(execFile);
 
 export function isMounted(target: string): boolean {
   return mountsUnder(target).includes(target);

@@ -1,7 +1,6 @@
 // Running the wharf CLI (compiled, dist/src/cli/main.js) against a test daemon, like a user would.
-import { spawn } from 'node:child_process';
+import { runProgram, type RunResult } from '../docker-cli/helpers.js';
 import { fileURLToPath } from 'node:url';
-import type { RunResult } from '../docker-cli/helpers.js';
 
 /** The compiled CLI entry point (this file lives in dist/test/integration/cli/). */
 export const WHARF_MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
@@ -19,25 +18,7 @@ export interface WharfRunOptions {
  * Node 20 otherwise reads a `--env-file` meant for the CLI as its own option (as the bin does).
  */
 export function runWharf(env: NodeJS.ProcessEnv, args: string[], opts: WharfRunOptions = {}): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, ['--', opts.entry ?? WHARF_MAIN, ...args], {
-      env: { ...env, WHARF_NO_AUTOSTART: '1', ...opts.extraEnv }, stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
-    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr, ms: performance.now() - t0 });
-    });
-    child.stdin.on('error', () => {});
-    if (opts.input !== undefined) child.stdin.end(opts.input);
-    else child.stdin.end();
-  });
+  return runProgram(process.execPath, ['--', opts.entry ?? WHARF_MAIN, ...args], { ...env, WHARF_NO_AUTOSTART: '1', ...opts.extraEnv }, opts);
 }
 
 /** wharf ... expecting exit 0; returns trimmed stdout. */

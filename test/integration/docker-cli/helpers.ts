@@ -19,9 +19,14 @@ export interface DockerRunOptions {
 }
 
 export function runDocker(env: NodeJS.ProcessEnv, args: string[], opts: DockerRunOptions = {}): Promise<RunResult> {
+  return runProgram(opts.cli ?? DOCKER_OLD, args, env, opts);
+}
+
+/** Runs a command line to its end with `input` on stdin; SIGKILL after the timeout (default 20 s). */
+export function runProgram(file: string, args: string[], env: NodeJS.ProcessEnv, opts: { input?: string; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(opts.cli ?? DOCKER_OLD, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });

@@ -1,4 +1,4 @@
-// Host mount table look-ups (the volume layer's own, so it needs nothing from the engine).
+// Host mount table look-ups (mountinfo), shared by the layers that mount things.
 import * as fs from 'node:fs';
 
 /** Mount points at or below `prefix`, from /proc/self/mountinfo (octal escapes decoded). */
