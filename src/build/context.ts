@@ -2,7 +2,6 @@
 // directory, never writing outside it; .dockerignore (Docker's rules, @balena/dockerignore) then
 // removes what the client should not have sent, and the Dockerfile is read from it.
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Readable } from 'node:stream';
 import dockerignore from '@balena/dockerignore';
 import { decompressed, TAR_END, TarReader } from '../storage/index.js';
@@ -10,23 +9,7 @@ import { ScopedRoot, at } from '../image/cp/scoped-root.js';
 import { CpExtractor } from '../image/cp/extract.js';
 import { InvalidParameterError } from '../engine/errors.js';
 
-/** Patterns of a .dockerignore file (comments and blank lines dropped, leading `/` removed). */
-export function readIgnorePatterns(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    let p = line.trim();
-    if (!p || p.startsWith('#')) continue;
-    const invert = p.startsWith('!');
-    if (invert) p = p.slice(1).trim();
-    if (p) {
-      p = path.posix.normalize(p);
-      if (p.length > 1) p = p.replace(/\/+$/, '');
-      if (p.length > 1 && p.startsWith('/')) p = p.replace(/^\/+/, '');
-    }
-    out.push(invert ? '!' + p : p);
-  }
-  return out;
-}
+export { readIgnorePatterns } from '../common/dockerignore.js';
 
 /** A predicate: true when the relative path is excluded by the patterns. */
 export function ignoreMatcher(patterns: string[]): (rel: string) => boolean {

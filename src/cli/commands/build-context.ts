@@ -4,30 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import dockerignore from '@balena/dockerignore';
 import tar from 'tar-stream';
+import { readIgnorePatterns } from '../../common/dockerignore.js';
 import { CliExit } from '../context.js';
-
-/** .dockerignore lines as docker reads them: comments dropped, paths cleaned, leading / removed. */
-export function ignorePatterns(text: string): string[] {
-  const out: string[] = [];
-  for (const line of text.split(/\r?\n/)) {
-    let p = line.trim();
-    if (!p || p.startsWith('#')) continue;
-    const invert = p.startsWith('!');
-    if (invert) p = p.slice(1).trim();
-    if (p) {
-      p = path.posix.normalize(p);
-      if (p.length > 1) p = p.replace(/^\/+/, '');
-    }
-    out.push(invert ? `!${p}` : p);
-  }
-  return out;
-}
 
 /** Relative paths (posix) of the context to send, in walk order; directories end without '/'. */
 export function contextEntries(dir: string, keep: string[]): string[] {
   let patterns: string[] = [];
   try {
-    patterns = ignorePatterns(fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8'));
+    patterns = readIgnorePatterns(fs.readFileSync(path.join(dir, '.dockerignore'), 'utf8'));
   } catch { /* no .dockerignore */ }
   // A CommonJS module: its default export may sit under .default depending on the loader.
   const factory = ((dockerignore as unknown as { default?: unknown }).default ?? dockerignore) as unknown as () => { add(p: string[]): { ignores(p: string): boolean } };

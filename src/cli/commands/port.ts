@@ -2,26 +2,12 @@
 import type { Command } from 'commander';
 import { enc } from '../containers/each.js';
 import { CliExit, type CliContext } from '../context.js';
+import { naturalCompare } from './listing-common.js';
 
 type Ports = Record<string, Array<{ HostIp: string; HostPort: string }> | null> | null;
 
 /** Go's net.JoinHostPort. */
 const joinHostPort = (ip: string, port: string): string => (ip.includes(':') ? `[${ip}]:${port}` : `${ip}:${port}`);
-
-/** sortorder.NaturalLess: digit runs compare as numbers. */
-export function naturalLess(a: string, b: string): number {
-  const re = /(\d+|\D+)/g;
-  const pa = a.match(re) ?? [];
-  const pb = b.match(re) ?? [];
-  for (let i = 0; i < Math.min(pa.length, pb.length); i++) {
-    const x = pa[i]!;
-    const y = pb[i]!;
-    if (x === y) continue;
-    if (/^\d/.test(x) && /^\d/.test(y)) return Number(x) - Number(y) || x.length - y.length;
-    return x < y ? -1 : 1;
-  }
-  return pa.length - pb.length;
-}
 
 export function register(program: Command, ctx: () => CliContext): void {
   program.command('port').description('List port mappings or a specific mapping for the container')
@@ -36,7 +22,7 @@ export function register(program: Command, ctx: () => CliContext): void {
         const key = `${p}/${proto}`;
         const bindings = ports[key];
         if (!bindings || bindings.length === 0) throw new CliExit(1, `Error: No public port '${port}' published for ${name}`);
-        const lines = bindings.map((b) => joinHostPort(b.HostIp, b.HostPort)).sort(naturalLess);
+        const lines = bindings.map((b) => joinHostPort(b.HostIp, b.HostPort)).sort(naturalCompare);
         c.stdout.write(lines.map((l) => `${l}\n`).join(''));
         return;
       }
@@ -44,7 +30,7 @@ export function register(program: Command, ctx: () => CliContext): void {
       for (const [from, bindings] of Object.entries(ports)) {
         for (const b of bindings ?? []) out.push(`${from} -> ${joinHostPort(b.HostIp, b.HostPort)}`);
       }
-      out.sort(naturalLess);
+      out.sort(naturalCompare);
       c.stdout.write(out.map((l) => `${l}\n`).join(''));
     });
 }

@@ -8,7 +8,7 @@ import { CliExit, type CliContext } from '../context.js';
 import { buildCreateRequest, type RunOptions } from '../options/create-body.js';
 import { addFlags } from '../options/flags.js';
 import { CONTAINER_FLAGS, RUN_ONLY_FLAGS, RUN_USAGE } from '../options/run-flags.js';
-import { parseDetachKeys } from '../tty/detach-keys.js';
+import { parseDetachKeys } from '../../common/detach-keys.js';
 import { terminalSize } from '../tty/terminal.js';
 
 async function run(ctx: CliContext, image: string, cmd: string[], o: RunOptions): Promise<number> {

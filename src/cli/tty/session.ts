@@ -1,7 +1,7 @@
 // One hijacked attach/exec connection wired to the local terminal: output copied (raw with a TTY,
 // demultiplexed without), stdin forwarded (detach keys watched with a TTY), half-close on EOF.
 import type { Socket } from 'node:net';
-import { DetachScanner, parseDetachKeys, DEFAULT_DETACH_KEYS } from './detach-keys.js';
+import { DetachScanner, parseDetachKeys, DEFAULT_DETACH_KEYS } from '../../common/detach-keys.js';
 import { splitTo, StdDemuxer } from './stdcopy.js';
 
 export interface SessionOptions {

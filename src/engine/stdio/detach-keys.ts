@@ -1,50 +1,13 @@
-// Docker's detach keys ("ctrl-p,ctrl-q" by default): parsing and the stdin scanner that
-// swallows a matching sequence and reports it, passing everything else through.
+// Detach keys on the daemon side: the shared parser (src/common) with Docker's 400 for bad keys.
+import { parseDetachKeys as parse } from '../../common/detach-keys.js';
 import { InvalidParameterError } from '../errors.js';
 
-export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
+export { DEFAULT_DETACH_KEYS, DetachScanner } from '../../common/detach-keys.js';
 
-const CTRL_SPECIAL: Record<string, number> = { '@': 0, '[': 27, '\\': 28, ']': 29, '^': 30, '_': 31 };
-
-/** term.ToBytes: "ctrl-p,ctrl-q" -> [16, 17]; single characters stand for themselves. */
 export function parseDetachKeys(keys: string): number[] {
-  const out: number[] = [];
-  for (const key of keys.split(',')) {
-    if (key.length === 1) { out.push(key.charCodeAt(0)); continue; }
-    const k = key.toLowerCase();
-    const c = k.slice(5);
-    if (k.length !== 6 || !k.startsWith('ctrl-')) throw new InvalidParameterError(`Invalid detach keys (${keys}) provided: unknown character '${key}'`);
-    if (c >= 'a' && c <= 'z') out.push(c.charCodeAt(0) - 96);
-    else if (c in CTRL_SPECIAL) out.push(CTRL_SPECIAL[c]!);
-    else throw new InvalidParameterError(`Invalid detach keys (${keys}) provided: unknown character '${key}'`);
-  }
-  return out;
-}
-
-/** Scans stdin chunks for the detach sequence, across chunk boundaries. */
-export class DetachScanner {
-  private matched = 0;
-
-  constructor(private readonly keys: number[]) {}
-
-  /**
-   * Returns the bytes to forward, and whether the sequence completed (bytes after it are
-   * dropped, as Docker does).
-   */
-  push(chunk: Buffer): { data: Buffer; detach: boolean } {
-    if (this.keys.length === 0) return { data: chunk, detach: false };
-    const out: number[] = [];
-    for (const b of chunk) {
-      if (b === this.keys[this.matched]) {
-        if (++this.matched === this.keys.length) return { data: Buffer.from(out), detach: true };
-        continue;
-      }
-      // Mismatch: the held prefix was ordinary input after all.
-      for (let i = 0; i < this.matched; i++) out.push(this.keys[i]!);
-      this.matched = 0;
-      if (b === this.keys[0]) { this.matched = 1; continue; }
-      out.push(b);
-    }
-    return { data: Buffer.from(out), detach: false };
+  try {
+    return parse(keys);
+  } catch (err) {
+    throw new InvalidParameterError((err as Error).message);
   }
 }

@@ -1,5 +1,6 @@
-// The detach sequence on the client side (Docker's term.EscapeProxy): the CLI watches what the
-// user types, holds back a partial match, and on a full match stops and detaches.
+// Docker's detach keys ("ctrl-p,ctrl-q" by default), shared by the daemon's attach streams and the
+// CLI's terminal (term.ToBytes and term.EscapeProxy): parsing, and a scanner that holds back a
+// partial match and reports a full one. A leaf module: it imports nothing.
 
 export const DEFAULT_DETACH_KEYS = 'ctrl-p,ctrl-q';
 
