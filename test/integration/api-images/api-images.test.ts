@@ -342,8 +342,10 @@ img.tag('pyrepo', 'pytag')
 out['tags'] = sorted(c.images.get('pyrepo:pytag').tags)
 c.images.remove('pyrepo:pytag')
 c.images.remove('bb')
+# By full reference: a bare "bb" may also match an image ID prefix (Docker searches those too),
+# and commits earlier in this file make images with random IDs.
 try:
-    c.images.get('bb')
+    c.images.get('bb:latest')
     out['after_remove'] = 'still there'
 except docker.errors.ImageNotFound:
     out['after_remove'] = 'gone'
