@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import { Pool } from 'undici';
 import { buildBusyboxImage, ImageStore } from '../src/image/index.js';
 import { makeTempDir, ping, processMemory, startWharfd, type Wharfd } from '../test/helpers/wharfd.js';
-import { WHARFD_NODE_FLAGS } from '../src/daemon/node-flags.js';
+import { WHARFD_NODE_ENV, WHARFD_NODE_FLAGS } from '../src/daemon/node-flags.js';
 import { measure, printTable, skipped, which, type Row } from './lib.js';
 import { profileEngine } from './wharfd-profile.js';
 
@@ -19,9 +19,11 @@ const DETACHED = 50;
 const DOCKER = '/usr/bin/docker';
 const TICK_MS = 10; // USER_HZ 100 on Linux
 
-function docker(env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
+const NEWER_DOCKER = '/usr/local/bin/docker';
+
+function docker(env: NodeJS.ProcessEnv, args: string[], bin = DOCKER): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(DOCKER, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
     child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
@@ -170,9 +172,16 @@ try {
 
   // 1. One container at a time, through the CLI, then the same calls made directly.
   const cli: Row[] = [];
+  // The CLI's own floor: a process that starts, reads its config and exits, with no API call.
+  cli.push(await measure('docker --version (the CLI process alone, no API call)', RUNS, () => docker(env, ['--version'])));
   cli.push(await withCpu(d, 'docker version (CLI startup + 2 API calls)', RUNS, () => docker(env, ['version', '--format', '{{.Server.Version}}'])));
   cli.push(await withCpu(d, 'docker run --rm --network none busybox true', RUNS, () => docker(env, ['run', '--rm', '--network', 'none', 'busybox', 'true'])));
   cli.push(await withCpu(d, 'docker run --rm busybox true', RUNS, () => docker(env, ['run', '--rm', 'busybox', 'true']), 'default bridge network'));
+  if (fs.existsSync(NEWER_DOCKER)) {
+    const v = await docker(env, ['version', '--format', '{{.Client.Version}}'], NEWER_DOCKER).catch(() => '?');
+    cli.push(await measure(`docker ${v} --version (newer CLI alone, no API call)`, RUNS, () => docker(env, ['--version'], NEWER_DOCKER)));
+    cli.push(await withCpu(d, `docker ${v}: run --rm --network none busybox true`, RUNS, () => docker(env, ['run', '--rm', '--network', 'none', 'busybox', 'true'], NEWER_DOCKER)));
+  }
   const pool = new Pool('http://localhost', { socketPath: d.socket, connections: 4 });
   const phases: Record<string, number[]> = {};
   const api = await withCpu(d, 'API create+wait+start+exit+remove (in process, no CLI)', RUNS, apiRun(pool, phases, 'none'), '--network none');
@@ -185,7 +194,7 @@ try {
   printTable(`wharfd with docker ${(await docker(env, ['version', '--format', '{{.Client.Version}}']))} CLI, one container at a time (target: run ≤ 40 ms median; dockerd here: 228 ms)`, cli);
 
   // 2. 50 detached containers in sequence, memory with all of them running, then removal.
-  await detached(d, ` (wharfd under node ${WHARFD_NODE_FLAGS.join(' ')})`);
+  await detached(d, ` (wharfd under ${Object.entries(WHARFD_NODE_ENV).map(([k, v]) => `${k}=${v}`).join(' ')} node ${WHARFD_NODE_FLAGS.join(' ')})`);
   printTable('other engines, same commands', await otherEngines());
 } finally {
   if (d) {

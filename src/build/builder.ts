@@ -11,6 +11,7 @@ import type { HostConfig } from '../engine/docker-types.js';
 import { InvalidParameterError } from '../engine/errors.js';
 import type { EventBus } from '../engine/events.js';
 import { BuildCache } from './cache.js';
+import { BuildCommits } from './durability.js';
 import { applyDockerignore, extractContext, readContextFile, readIgnorePatterns } from './context.js';
 import { Dispatcher, PROXY_ARGS, StageState, type BuildEnv } from './dispatch.js';
 import { BuildError, DockerfileError } from './dockerfile/errors.js';
@@ -19,7 +20,7 @@ import { parseDockerfile } from './dockerfile/parse.js';
 import { processWord } from './dockerfile/shell-lex.js';
 import type { Progress } from './output.js';
 import { neededStages, splitStages, stageByRef, targetStage, type Stage } from './stages.js';
-import { sweepBuildLeftovers } from './step-container.js';
+import { buildWorkRoot, sweepBuildLeftovers } from './sweep.js';
 
 export interface BuildOptions {
   /** Path of the Dockerfile inside the context (default "Dockerfile"). */
@@ -69,7 +70,7 @@ export class Builder {
   readonly cacheMountRoot: string;
 
   constructor(private readonly opts: BuilderOptions) {
-    this.workRoot = path.join(opts.dataRoot, 'builder', 'work');
+    this.workRoot = buildWorkRoot(opts.dataRoot);
     this.cacheMountRoot = path.join(opts.dataRoot, 'builder', 'cache-mounts');
   }
 
@@ -97,6 +98,7 @@ export class Builder {
     const { tags } = this.validate(o);
     fs.mkdirSync(this.workRoot, { recursive: true, mode: 0o711 });
     const contextDir = fs.mkdtempSync(path.join(this.workRoot, 'context-'));
+    const commits = new BuildCommits(this.opts.store);
     try {
       await extractContext(context, contextDir);
       const dfName = o.dockerfile || 'Dockerfile';
@@ -114,14 +116,14 @@ export class Builder {
         const pairs = Object.entries(o.labels).map(([k, v]): [string, string] => [JSON.stringify(k), `'${v}'`]);
         target.commands.push({ kind: 'LABEL', line: 0, original: `LABEL ${pairs.map(([k, v]) => `${k}=${v}`).join(' ')}`, pairs });
       }
-      return await this.run(o, tags, contextDir, file, df.escape, globalArgs, stages, target, progress);
+      return await this.run(o, tags, contextDir, file, df.escape, globalArgs, stages, target, progress, commits);
     } finally {
-      fs.rmSync(contextDir, { recursive: true, force: true });
+      await Promise.all([fs.promises.rm(contextDir, { recursive: true, force: true }), commits.end()]);
     }
   }
 
   private async run(o: BuildOptions, tags: string[], contextDir: string, file: string, escape: string,
-    globalArgs: Extract<Instruction, { kind: 'ARG' }>[], stages: Stage[], target: Stage, progress: Progress): Promise<BuildResult> {
+    globalArgs: Extract<Instruction, { kind: 'ARG' }>[], stages: Stage[], target: Stage, progress: Progress, commits: BuildCommits): Promise<BuildResult> {
     const store = this.opts.store;
     const buildArgs = o.buildArgs ?? {};
     const usedArgs = new Set<string>();
@@ -164,6 +166,7 @@ export class Builder {
         return this.resolveImage(ref);
       },
       defer: (p) => { cleanups.push(p.catch(() => {})); },
+      commits,
     };
     const d = new Dispatcher(env);
     try {
@@ -200,6 +203,10 @@ export class Builder {
     if (!last) throw new BuildError('No image was generated. Is your Dockerfile empty?');
     const unused = Object.keys(buildArgs).filter((k) => !usedArgs.has(k) && !PROXY_ARGS.includes(k)).sort();
     if (unused.length) progress.stream(`[Warning] One or more build-args [${unused.join(' ')}] were not consumed\n`);
+    // Durable before it is announced; tagging then writes the database durably, while the
+    // build's operation ends.
+    await env.commits.flush({ db: tags.length === 0 });
+    const ending = env.commits.end();
     progress.aux({ ID: last });
     progress.stream(`Successfully built ${short(last)}\n`);
     for (const t of tags) {
@@ -207,6 +214,7 @@ export class Builder {
       this.opts.events?.emit('image', 'tag', { ID: last, Attributes: { name: t } });
       progress.stream(`Successfully tagged ${t}\n`);
     }
+    await ending;
     return { id: last, tags };
   }
 

@@ -7,6 +7,7 @@ import { newId } from '../engine/ids.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { HostConfig } from '../engine/docker-types.js';
 import type { BuildCache } from './cache.js';
+import type { BuildCommits } from './durability.js';
 import { DEFAULT_SHELL, dockerConfig, goList, goQuoted, nopCmd } from './config.js';
 import { DockerfileError } from './dockerfile/errors.js';
 import type { Instruction } from './dockerfile/instructions.js';
@@ -41,6 +42,8 @@ export interface BuildEnv {
   imageForFrom(ref: string, stageIndex: number): Promise<string | null>;
   /** Cleanup that need not delay the next step (awaited before the build ends, even on failure). */
   defer(cleanup: Promise<unknown>): void;
+  /** The images steps commit (without fsyncs), made durable together (see durability.ts). */
+  commits: BuildCommits;
 }
 
 /** Go's %q of an int (a rune): '\x03'. */
@@ -91,7 +94,9 @@ export class Dispatcher {
       createdBy: cmd.join(' '),
       ...(st.author ? { author: st.author } : {}),
       extra: { container: id, container_config: { ...probe, Hostname: id.slice(0, 12) } },
+      ...(await this.env.commits.createOptions()),
     });
+    this.env.commits.add(image);
     if (this.env.rm) this.env.progress.stream(`Removing intermediate container ${id.slice(0, 12)}\n`);
     st.imageId = image;
   }

@@ -11,17 +11,21 @@ import { createHash } from 'node:crypto';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { chainIdsOfConfig } from '../image/chain.js';
-import { createImage, EMPTY_TAR_DIGEST, type ContainerConfig, type ImageStore } from '../image/index.js';
+import { createImage, EMPTY_TAR_DIGEST, type ContainerConfig, type ImageStore, type Operation } from '../image/index.js';
 import { diffTar, removeTree } from '../storage/index.js';
-import type { Runtime } from '../runtime/runtime.js';
+import type { Container, Runtime } from '../runtime/runtime.js';
+import { runProgram } from '../storage/program-runner.js';
+import { openForStart } from '../engine/stdio/fifos.js';
 import type { Mount as OciMount } from '../runtime/spec/types.js';
 import { buildSpec } from '../engine/oci-spec.js';
 import { writeContainerFiles } from '../engine/containers/files.js';
 import { isInitLayerPath } from '../engine/init-layer.js';
-import { mountRootfs, unmountRootfs } from '../engine/containers/rootfs.js';
+import { mountRootfs, readUserDb, rootfsHostMounts, unmountRootfs } from '../engine/containers/rootfs.js';
 import type { HostConfig } from '../engine/docker-types.js';
 
-export const STEP_PREFIX = 'build-';
+import { STEP_PREFIX } from './sweep.js';
+
+export { STEP_PREFIX, sweepBuildLeftovers } from './sweep.js';
 
 export interface RunRequest {
   args: string[];
@@ -42,6 +46,8 @@ export interface CommitRequest {
   containerId?: string;
   createdBy: string;
   platform?: { os: string; architecture: string; variant?: string };
+  /** The build's createImage options (BuildCommits.createOptions). */
+  createOptions: { durable: false; operation: Operation };
 }
 
 export class StepContainer {
@@ -51,6 +57,7 @@ export class StepContainer {
   private excluded: string[] = [];
   private mounted = false;
   private prepared = false;
+  private deleting?: Promise<void>;
 
   constructor(private readonly store: ImageStore, private readonly runtime: Runtime, workRoot: string, readonly id: string, private readonly parent: string | null) {
     this.key = STEP_PREFIX + id;
@@ -58,13 +65,20 @@ export class StepContainer {
     this.rootfs = path.join(this.dir, 'rootfs');
   }
 
-  /** Snapshot on the parent's layers, mounted at `rootfs`. */
-  async open(): Promise<void> {
+  /**
+   * Snapshot on the parent's layers, mounted at `rootfs` (`mount: false`, for RUN: run() has the
+   * runtime's executor mount it for the container's life, which saves a mount and an umount process).
+   */
+  async open(opts: { mount?: boolean } = {}): Promise<void> {
     fs.mkdirSync(this.dir, { recursive: true, mode: 0o711 });
     const top = this.parent ? await this.store.ensureImageLayers(this.parent) : null;
     // Not fsynced: a step's snapshot never outlives a crash (sweepBuildLeftovers).
     await this.store.snapshots.prepare(this.key, top, { durable: false });
     this.prepared = true;
+    if (opts.mount !== false) await this.mount();
+  }
+
+  private async mount(): Promise<void> {
     await mountRootfs(this.store.snapshots, this.key, this.rootfs);
     this.mounted = true;
   }
@@ -72,24 +86,45 @@ export class StepContainer {
   /** Runs the process in a container on this root; resolves with its exit code. */
   async run(req: RunRequest): Promise<number> {
     const hostNet = req.network === 'host';
-    const files = await writeContainerFiles(this.dir, this.id.slice(0, 12), hostNet);
+    // Extra mounts need the root mounted here first, to tell which targets the layer must leave out.
+    if (!this.mounted && req.mounts.length > 0) await this.mount();
+    const byExecutor = !this.mounted;
+    const fifoNames = { dir: this.dir, stdout: path.join(this.dir, 'stdout'), stderr: path.join(this.dir, 'stderr') };
+    const [files, , hostMounts, userDb] = await Promise.all([
+      writeContainerFiles(this.dir, this.id.slice(0, 12), hostNet),
+      makeOutputFifos(fifoNames),
+      byExecutor ? rootfsHostMounts(this.store.snapshots, this.key, this.rootfs) : undefined,
+      byExecutor ? readUserDb(this.store.snapshots, this.key) : undefined,
+    ]);
     // Mount targets (and parents the runtime creates for them) are not part of the layer.
     for (const m of req.mounts) {
       let p = m.destination;
       while (p !== '/' && !fs.existsSync(path.join(this.rootfs, p))) { this.excluded.push(p); p = path.posix.dirname(p); }
       this.excluded.push(m.destination);
     }
-    if (req.workingDir && req.workingDir !== '/') fs.mkdirSync(path.join(this.rootfs, req.workingDir), { recursive: true, mode: 0o755 });
+    // A missing working directory is created: here, or by the runtime in the container (as runc does).
+    if (!byExecutor && req.workingDir && req.workingDir !== '/') fs.mkdirSync(path.join(this.rootfs, req.workingDir), { recursive: true, mode: 0o755 });
     const spec = buildSpec({
-      rootfs: this.rootfs, image: {},
+      rootfs: this.rootfs, image: {}, ...(userDb ? { userDb } : {}),
       config: { Cmd: req.args, Entrypoint: [], Env: req.env, User: req.user, WorkingDir: req.workingDir || '/', Hostname: this.id.slice(0, 12) },
       host: { NetworkMode: hostNet ? 'host' : 'none', ...req.host },
       files,
     });
     spec.mounts = [...(spec.mounts ?? []), ...req.mounts];
-    const container = await this.runtime.create(this.key, { bundle: this.dir, spec, io: { stdio: ['ignore', 'pipe', 'pipe'] } });
+    // Output through fifos: with fds for stdio, the runtime's spawner forks the monitor (no fork of the daemon).
+    const fifos = openForStart(fifoNames);
+    let container: Container;
     try {
-      const out = [container.io?.stdout, container.io?.stderr].filter((s): s is NonNullable<typeof s> => !!s);
+      container = await this.runtime.create(this.key, { bundle: this.dir, spec, io: { stdio: fifos.containerFds }, ...(hostMounts ? { hostMounts } : {}) });
+    } catch (err) {
+      fifos.stdout.destroy();
+      fifos.stderr?.destroy();
+      throw err;
+    } finally {
+      fifos.closeContainerFds();
+    }
+    try {
+      const out = [fifos.stdout, fifos.stderr].filter((s): s is NonNullable<typeof s> => !!s);
       const drained = Promise.all(out.map((s) => new Promise<void>((resolve) => {
         s.on('data', (c: Buffer) => req.onOutput(c));
         s.on('end', resolve);
@@ -101,7 +136,10 @@ export class StepContainer {
       await Promise.race([drained, new Promise((r) => setTimeout(r, 2000).unref())]);
       return exit.code ?? 128 + signalNumber(exit.signal);
     } finally {
-      await container.delete(true).catch(() => {});
+      for (const s of [fifos.stdout, fifos.stderr]) s?.destroy();
+      // The process is gone and the executor has unmounted the root: its cgroup and runtime state
+      // go while the step commits (dispose() waits for it).
+      this.deleting = container.delete(true).catch(() => {});
     }
   }
 
@@ -129,21 +167,30 @@ export class StepContainer {
       createdBy: req.createdBy,
       ...(req.platform && !req.parent ? { platform: req.platform } : {}),
       extra: { ...(req.containerId ? { container: req.containerId } : {}), container_config: req.containerConfig },
+      ...req.createOptions, // the build makes its steps durable at its end (durability.ts)
     });
     return id;
   }
 
   /** Removes everything of the step (safe after a failure at any point, and twice). */
   async dispose(): Promise<void> {
+    await this.deleting;
     if (this.runtime.states.read(this.key)) await this.runtime.get(this.key).delete(true).catch(() => this.runtime.states.remove(this.key));
     await unmountRootfs(this.rootfs);
     this.mounted = false;
     if (this.prepared) {
-      await this.store.snapshots.remove(this.key).catch((err: Error) => { if (err.name !== 'SnapshotNotFoundError') throw err; });
+      // Not fsynced: what a crash leaves of a step is swept at the next start (sweepBuildLeftovers).
+      await this.store.snapshots.remove(this.key, { durable: false }).catch((err: Error) => { if (err.name !== 'SnapshotNotFoundError') throw err; });
       this.prepared = false;
     }
-    fs.rmSync(this.dir, { recursive: true, force: true });
+    await fs.promises.rm(this.dir, { recursive: true, force: true }); // off the event loop
   }
+}
+
+/** The stdout and stderr fifos of a RUN (mkfifo through storage's shell: no fork of the daemon). */
+async function makeOutputFifos(set: { stdout: string; stderr: string }): Promise<void> {
+  const r = await runProgram('mkfifo', ['-m', '600', set.stdout, set.stderr]);
+  if (r.code !== 0) throw new Error(`mkfifo ${set.stdout}: ${r.stderr.trim() || `exit status ${r.code}`}`);
 }
 
 function signalNumber(sig: string | null): number {
@@ -156,18 +203,3 @@ export async function topChain(store: ImageStore, imageId: string | null): Promi
   return chainIdsOfConfig((await store.byId(imageId)).config).at(-1) ?? null;
 }
 
-/** Removes what a daemon crash left of build steps: runtime states, mounts, snapshots, work dirs. */
-export async function sweepBuildLeftovers(store: ImageStore, runtime: Runtime, workRoot: string): Promise<void> {
-  for (const id of runtime.states.ids()) {
-    if (id.startsWith(STEP_PREFIX)) await runtime.get(id).delete(true).catch(() => runtime.states.remove(id));
-  }
-  for (const name of fs.existsSync(workRoot) ? fs.readdirSync(workRoot) : []) {
-    await unmountRootfs(path.join(workRoot, name, 'rootfs'));
-    await unmountRootfs(path.join(workRoot, name));
-  }
-  for (const s of await store.snapshots.list()) {
-    if (s.kind === 'active' && s.key.startsWith(STEP_PREFIX)) await store.snapshots.remove(s.key).catch(() => {});
-  }
-  fs.rmSync(workRoot, { recursive: true, force: true });
-  fs.mkdirSync(workRoot, { recursive: true, mode: 0o711 });
-}

@@ -35,7 +35,9 @@ async function finish(d: Dispatcher, st: StageState, sc: StepContainer, probe: R
     ...(announce ? { containerId: sc.id } : {}),
     createdBy: (probe.Cmd as string[]).join(' '),
     platform: d.env.platform,
+    createOptions: await d.env.commits.createOptions(),
   });
+  d.env.commits.add(image);
   if (announce && d.env.rm) d.env.progress.stream(`Removing intermediate container ${id12}\n`);
   st.imageId = image;
 }
@@ -101,7 +103,7 @@ export async function runStep(d: Dispatcher, inst: RunInst, st: StageState): Pro
     env.progress.stream(` ---> Running in ${id.slice(0, 12)}\n`);
     const sc = new StepContainer(env.store, env.runtime, env.workRoot, id, st.imageId);
     try {
-      await sc.open();
+      await sc.open({ mount: false });
       const code = await sc.run({
         args, env: mergeEnv(stageEnv(st), proxies), user: st.config.User ?? '', workingDir: st.config.WorkingDir ?? '',
         network: inst.network ?? env.network, host: env.host, mounts, onOutput: (c) => env.progress.stream(c.toString('utf8')),

@@ -2,10 +2,9 @@
 // are root and WHARF_NO_AUTOSTART is not set, the CLI starts the daemon in the background (once)
 // and says so on stderr.
 import { existsSync, mkdirSync, openSync } from 'node:fs';
-import * as http from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WHARFD_NODE_FLAGS } from '../daemon/node-flags.js';
+import { WHARFD_NODE_ENV, WHARFD_NODE_FLAGS } from '../daemon/node-flags.js';
 
 export const DEFAULT_SOCKET = '/run/wharf/wharf.sock';
 
@@ -15,7 +14,8 @@ export function daemonEntry(): string | undefined {
   return [join(here, '../daemon/main.js'), join(here, 'src/daemon/main.js')].find((p) => existsSync(p));
 }
 
-function ping(socketPath: string): Promise<boolean> {
+async function ping(socketPath: string): Promise<boolean> {
+  const http = await import('node:http'); // only when needed: it costs start-up time
   return new Promise((resolve) => {
     const req = http.get({ socketPath, path: '/_ping', timeout: 1000 }, (res) => {
       res.resume();
@@ -43,7 +43,7 @@ export async function autostartDaemon(stderr: NodeJS.WritableStream, env: NodeJS
   if (!entry) return false;
   const { spawn } = await import('node:child_process'); // only when needed: it costs start-up time
   const log = openSync(logFile(), 'a');
-  const child = spawn(process.execPath, [...WHARFD_NODE_FLAGS, entry], { detached: true, stdio: ['ignore', log, log] });
+  const child = spawn(process.execPath, [...WHARFD_NODE_FLAGS, entry], { detached: true, stdio: ['ignore', log, log], env: { ...process.env, ...WHARFD_NODE_ENV } });
   child.unref();
   stderr.write(`wharf: started wharfd (pid ${child.pid})\n`);
   const deadline = Date.now() + 30_000;

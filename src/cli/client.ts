@@ -1,9 +1,11 @@
-// The Engine API client the CLI is built on: HTTP/1.1 over a unix socket (or tcp), plain node:http
-// because it loads fast and the CLI is short-lived. JSON calls, raw streams (logs, events,
-// progress) and hijacked connections (attach, exec -it).
-import * as http from 'node:http';
+// The Engine API client the CLI is built on: HTTP/1.1 over a unix socket (or tcp). JSON calls go
+// straight over node:net (plain-request.ts); raw streams (logs, events, progress), uploads and
+// hijacked connections (attach, exec -it) use node:http, loaded on first use: most commands
+// never need it, and it costs ~10 ms of start-up.
+import type * as http from 'node:http';
 import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
+import { plainRequest } from './plain-request.js';
 
 /** The API version the CLI speaks (Docker 20.10's, understood by every wharfd and dockerd). */
 export const CLIENT_API_VERSION = '1.41';
@@ -78,8 +80,13 @@ function unreachable(err: unknown): boolean {
   return code === 'ENOENT' || code === 'ECONNREFUSED';
 }
 
+let httpModule: typeof http | undefined;
+async function loadHttp(): Promise<typeof http> {
+  return (httpModule ??= await import('node:http'));
+}
+
 export class ApiClient {
-  private readonly agent = new http.Agent({ keepAlive: true });
+  private agent?: http.Agent;
   /** Called once when the daemon does not answer (autostart); true means "retry". */
   onUnavailable?: () => Promise<boolean>;
   private recovering?: Promise<boolean>;
@@ -104,15 +111,24 @@ export class ApiClient {
     }
   }
 
-  private options(method: string, path: string, opts: RequestOptions): http.RequestOptions {
+  private headers(opts: RequestOptions): Record<string, string> {
     const headers: Record<string, string> = { ...opts.headers };
     if (opts.body !== undefined && !headers['Content-Type']) {
       headers['Content-Type'] = opts.contentType ?? (Buffer.isBuffer(opts.body) || isReadable(opts.body) ? 'application/x-tar' : 'application/json');
     }
+    return headers;
+  }
+
+  private fullPath(path: string, opts: RequestOptions): string {
+    return `/v${this.apiVersion}${path}${queryString(opts.query)}`;
+  }
+
+  private options(h: typeof http, method: string, path: string, opts: RequestOptions): http.RequestOptions {
+    this.agent ??= new h.Agent({ keepAlive: true });
     return {
       method,
-      path: `/v${this.apiVersion}${path}${queryString(opts.query)}`,
-      headers,
+      path: this.fullPath(path, opts),
+      headers: this.headers(opts),
       agent: this.agent,
       // servername '': no TLS on a unix socket, and working it out (an IPv6 regex) costs ms at start.
       ...(this.address.socketPath ? { socketPath: this.address.socketPath, servername: '' } : { host: this.address.host, port: this.address.port }),
@@ -130,9 +146,10 @@ export class ApiClient {
     return this.reach(() => this.streamOnce(method, path, opts), !isReadable(opts.body));
   }
 
-  private streamOnce(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+  private async streamOnce(method: string, path: string, opts: RequestOptions): Promise<http.IncomingMessage> {
+    const h = await loadHttp();
     return new Promise((resolve, reject) => {
-      const req = http.request(this.options(method, path, opts), (res) => {
+      const req = h.request(this.options(h, method, path, opts), (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 200 && status < 300) return resolve(res);
         readAll(res).then((b) => reject(new ApiError(status, errorMessage(status, b))), reject);
@@ -144,10 +161,20 @@ export class ApiClient {
 
   /** A request whose whole body is read; parsed as JSON when it is JSON. */
   async call<T = unknown>(method: string, path: string, opts: RequestOptions = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: T }> {
-    const res = await this.stream(method, path, opts);
-    const raw = await readAll(res);
-    const isJson = /json/.test(res.headers['content-type'] ?? '') && raw.length > 0;
-    return { status: res.statusCode ?? 0, headers: res.headers, body: (isJson ? JSON.parse(raw.toString('utf8')) : raw) as T };
+    let status: number;
+    let headers: http.IncomingHttpHeaders;
+    let raw: Buffer;
+    if (isReadable(opts.body)) {
+      const res = await this.stream(method, path, opts);
+      [status, headers, raw] = [res.statusCode ?? 0, res.headers, await readAll(res)];
+    } else {
+      const body = opts.body === undefined ? undefined : Buffer.isBuffer(opts.body) ? opts.body : Buffer.from(JSON.stringify(opts.body));
+      const res = await this.reach(() => plainRequest(this.address, method, this.fullPath(path, opts), this.headers(opts), body), true);
+      if (res.status < 200 || res.status >= 300) throw new ApiError(res.status, errorMessage(res.status, res.body));
+      [status, headers, raw] = [res.status, res.headers, res.body];
+    }
+    const isJson = /json/.test(headers['content-type'] ?? '') && raw.length > 0;
+    return { status, headers, body: (isJson ? JSON.parse(raw.toString('utf8')) : raw) as T };
   }
 
   get<T = unknown>(path: string, query?: RequestOptions['query']): Promise<T> {
@@ -170,11 +197,12 @@ export class ApiClient {
     return this.reach(() => this.hijackOnce(method, path, opts), true);
   }
 
-  private hijackOnce(method: string, path: string, opts: RequestOptions): Promise<{ socket: Socket; head: Buffer; headers: http.IncomingHttpHeaders }> {
+  private async hijackOnce(method: string, path: string, opts: RequestOptions): Promise<{ socket: Socket; head: Buffer; headers: http.IncomingHttpHeaders }> {
+    const h = await loadHttp();
     return new Promise((resolve, reject) => {
-      const o = this.options(method, path, { ...opts, headers: { Connection: 'Upgrade', Upgrade: 'tcp', ...opts.headers } });
+      const o = this.options(h, method, path, { ...opts, headers: { Connection: 'Upgrade', Upgrade: 'tcp', ...opts.headers } });
       o.agent = false;
-      const req = http.request(o);
+      const req = h.request(o);
       req.on('upgrade', (res, socket, head) => resolve({ socket, head, headers: res.headers }));
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
@@ -188,6 +216,6 @@ export class ApiClient {
   }
 
   close(): void {
-    this.agent.destroy();
+    this.agent?.destroy();
   }
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env -S node --
 // wharf: Docker's command line as a client of the Engine API (wharfd or dockerd).
-import { Command, type CommanderError } from 'commander';
+import { Command, CommanderError } from 'commander';
 import { normalizeFlags, rewriteManagement, topCommand } from './argv.js';
 import { autostartDaemon, DEFAULT_SOCKET } from './autostart.js';
+import { versionLine } from './build-info.js';
 import { ApiClient, ApiError, DaemonUnavailableError, parseHost } from './client.js';
 import { isCommandName, registrationsFor } from './commands/index.js';
 import { CliExit, type CliContext } from './context.js';
@@ -12,13 +13,14 @@ import { FLAG_ALIASES } from './options/run-flags.js';
 const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
 
 /** The program with the commands `command` needs (all of them for help or an unknown command). */
-function buildProgram(context: () => CliContext, command: string | undefined): Command {
+async function buildProgram(context: () => CliContext, command: string | undefined): Promise<Command> {
   const program = new Command('wharf')
     .description('A self-sufficient runtime for containers')
     .usage('[OPTIONS] COMMAND')
     .option('-H, --host <host>', 'Daemon socket to connect to')
     .option('--config <dir>', 'Location of client config files')
     .option('-D, --debug', 'Enable debug mode')
+    .option('-v, --version', 'Print version information and quit')
     .enablePositionalOptions()
     .exitOverride()
     .configureOutput({
@@ -26,7 +28,12 @@ function buildProgram(context: () => CliContext, command: string | undefined): C
       writeOut: (s) => process.stdout.write(s),
       outputError: () => { /* printed by main() in Docker's words */ },
     });
-  for (const register of registrationsFor(command)) register(program, context);
+  // As commander's own .version() does, but the version is looked up only when asked for.
+  program.on('option:version', () => {
+    process.stdout.write(`${versionLine()}\n`);
+    throw new CommanderError(0, 'commander.version', versionLine());
+  });
+  for (const register of await registrationsFor(command)) register(program, context);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: () => {} });
   return program;
 }
@@ -98,7 +105,7 @@ export async function main(argv: string[]): Promise<number> {
   };
   // Registering every command costs tens of ms: only the invoked one is (after `container ls` -> `ps`).
   const rewritten = rewriteManagement(argv, isCommandName);
-  program = buildProgram(context, topCommand(rewritten));
+  program = await buildProgram(context, topCommand(rewritten));
   const p = program;
   const args = normalizeFlags(rewritten, p, FLAG_ALIASES);
   const cmd = chosenCommand(p, args);

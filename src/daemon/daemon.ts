@@ -18,7 +18,8 @@ import { containerFsRoutes } from '../api/routes/containers-fs.js';
 import { containerResourceRoutes } from '../api/routes/containers-resources.js';
 import { volumeRoutes } from '../api/routes/volumes.js';
 import { buildRoutes } from '../api/routes/build.js';
-import { Builder } from '../build/index.js';
+import type { Builder } from '../build/index.js';
+import { buildWorkRoot, sweepBuildLeftovers } from '../build/sweep.js';
 import { ExecService } from '../engine/exec/service.js';
 import { HealthMonitor } from '../engine/health/monitor.js';
 import { ContainerFs } from '../engine/fs/service.js';
@@ -102,8 +103,15 @@ export const wharfEngine: EngineFactory = async ({ config, logger, settings, eve
   });
   const execs = new ExecService({ containers: engine.containers, events, logger });
   const health = new HealthMonitor({ containers: engine.containers, execs, events, logger });
-  const builder = new Builder({ store: engine.images, runtime: engine.runtime, dataRoot: config.dataRoot, events });
-  await builder.init();
+  // The builder (and its Dockerfile parser) loads on the first build: a lighter daemon until then.
+  // What a crash left of earlier builds goes now, as the rest of the reconciliation at start.
+  await sweepBuildLeftovers(engine.images, engine.runtime, buildWorkRoot(config.dataRoot));
+  let builder: Promise<Builder> | undefined;
+  const getBuilder = (): Promise<Builder> => (builder ??= import('../build/index.js').then(async ({ Builder }) => {
+    const b = new Builder({ store: engine.images, runtime: engine.runtime, dataRoot: config.dataRoot, events });
+    await b.init();
+    return b;
+  }));
   return {
     settings, events,
     info: { containers: () => engine.containerCounts(), images: () => engine.images.ids().length },
@@ -122,7 +130,7 @@ export const wharfEngine: EngineFactory = async ({ config, logger, settings, eve
         execRoutes(execs),
         containerResourceRoutes(new ResourceService(engine.containers)),
         containerFsRoutes(new ContainerFs(engine.containers)),
-        buildRoutes(builder),
+        buildRoutes(getBuilder),
       ];
     },
     shutdown: () => { health.close(); return engine.shutdown(); },

@@ -1,5 +1,5 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
-// The shebang's flags are WHARFD_NODE_FLAGS (node-flags.ts): a small young generation keeps the daemon lean.
+#!/usr/bin/env -S MALLOC_ARENA_MAX=2 node --max-semi-space-size=1 --v8-pool-size=1
+// The shebang's flags and environment are WHARFD_NODE_FLAGS and WHARFD_NODE_ENV (node-flags.ts): they keep the daemon lean.
 // wharfd: parse flags and daemon.json, start the daemon, stop it cleanly on SIGTERM/SIGINT.
 import { CommanderError } from 'commander';
 import { mergeConfig, readConfigFile } from './config.js';

@@ -11,7 +11,7 @@ import type { EventBus } from './events.js';
 import { matchKeyValueList, validateFilterKeys, type FilterArgs } from './filters.js';
 import { listImages, type ImageListQuery } from './images-list.js';
 import { isInitLayerPath } from './init-layer.js';
-import { RegistryService, type RegistryServiceOptions } from '../registry/service.js';
+import type { RegistryService, RegistryServiceOptions } from '../registry/service.js';
 import { RegistryError } from '../registry/errors.js';
 import type { AuthConfig } from '../registry/client/auth.js';
 import type { ProgressSink } from '../registry/client/progress.js';
@@ -133,13 +133,20 @@ export class ImageService {
   readonly store: ImageStore;
   private readonly events: EventBus;
   private readonly containers?: ImageContainerSide;
-  readonly registry: RegistryService;
+  private readonly registryOptions: RegistryServiceOptions;
+  private registryService?: Promise<RegistryService>;
 
   constructor(opts: ImageServiceOptions) {
     this.store = opts.store;
     this.events = opts.events;
     this.containers = opts.containers;
-    this.registry = new RegistryService(opts.store, opts.registry ?? {});
+    this.registryOptions = opts.registry ?? {};
+  }
+
+  /** The registry client, loaded on first pull, push or login: a daemon that never uses one stays leaner. */
+  registry(): Promise<RegistryService> {
+    this.registryService ??= import('../registry/service.js').then(({ RegistryService }) => new RegistryService(this.store, this.registryOptions));
+    return this.registryService;
   }
 
   private inUse = (id: string): boolean => (this.containers?.countUsing(id) ?? 0) > 0;
@@ -329,7 +336,7 @@ export class ImageService {
     const lines: string[] = [];
     const progress = opts.progress ?? ((m) => { if (m.status) lines.push(m.status); });
     try {
-      await this.registry.pull({ reference: ref, progress, allTags, ...(opts.auth ? { auth: opts.auth } : {}), ...(platform ? { platform } : {}) });
+      await (await this.registry()).pull({ reference: ref, progress, allTags, ...(opts.auth ? { auth: opts.auth } : {}), ...(platform ? { platform } : {}) });
     } catch (err) {
       if (!(err instanceof RegistryError) || err.code !== 'UNREACHABLE') throw toApiError(err);
       let id: string;
@@ -356,15 +363,15 @@ export class ImageService {
     } catch (err) {
       throw new InvalidParameterError(`name: ${(err as Error).message}`);
     }
-    await this.registry.push({ reference: ref, progress: opts.progress ?? (() => {}), ...(opts.auth ? { auth: opts.auth } : {}) });
+    await (await this.registry()).push({ reference: ref, progress: opts.progress ?? (() => {}), ...(opts.auth ? { auth: opts.auth } : {}) });
     let id: string | undefined;
     try { id = this.store.resolve(ref); } catch { /* all tags pushed; no single image */ }
     if (id) await this.emit('push', ref, ref, id);
   }
 
   /** POST /auth: checks the credentials with the registry. */
-  login(auth: AuthConfig): Promise<{ Status: string; IdentityToken: string }> {
-    return this.registry.login(auth);
+  async login(auth: AuthConfig): Promise<{ Status: string; IdentityToken: string }> {
+    return (await this.registry()).login(auth);
   }
 
   /** POST /images/load: Docker's output lines ("Loaded image: busybox:latest"). */

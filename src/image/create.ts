@@ -3,7 +3,7 @@
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { chainIds, sha256Digest, syncPaths } from '../storage/index.js';
-import type { ImageStore } from './store.js';
+import type { ImageStore, Operation } from './store.js';
 import { applyChanges } from './changes.js';
 import { parseNormalizedTagged, InvalidReferenceError, type Reference } from './reference.js';
 import { MediaTypes, type ContainerConfig, type HistoryEntry, type ImageConfig, type Manifest, type Descriptor } from './types.js';
@@ -36,6 +36,13 @@ export interface CreateImageOptions {
   platform?: { os: string; architecture: string; variant?: string };
   /** Extra top-level config fields (e.g. container, container_config for commit). */
   extra?: Record<string, unknown>;
+  /**
+   * false: no fsyncs and the registration is kept in memory (ImageDb deferWrite); the caller makes
+   * blobs and layer durable, then flushes the database (a build does so once at its end).
+   */
+  durable?: boolean;
+  /** The caller's operation to record what is written into (the caller ends it); default: one of its own. */
+  operation?: Operation;
 }
 
 export interface CreatedImage {
@@ -54,13 +61,19 @@ function validate(opts: CreateImageOptions, base: ContainerConfig): { config: Co
   return { config, ...(tag ? { tag } : {}) };
 }
 
+/** Config and manifest exactly as a later read of their blobs parses them. */
+function stored(configBytes: Buffer, manifestBytes: Buffer): { config: ImageConfig; manifest: Manifest } {
+  return { config: JSON.parse(configBytes.toString('utf8')) as ImageConfig, manifest: JSON.parse(manifestBytes.toString('utf8')) as Manifest };
+}
+
 export async function createImage(store: ImageStore, opts: CreateImageOptions): Promise<CreatedImage> {
   const parent = opts.parent !== undefined ? await store.get(opts.parent) : undefined;
   const { config: containerConfig, tag } = validate(opts, opts.config ?? parent?.config.config ?? {});
   // RFC 3339 like Docker writes it (no empty fraction): 1970-01-01T00:00:00Z.
   const created = (opts.created ?? new Date()).toISOString().replace(/\.000Z$/, 'Z');
   const platform: { os: string; architecture: string; variant?: string } = opts.platform ?? (parent ? { os: parent.config.os, architecture: parent.config.architecture } : hostPlatform());
-  const op = await store.beginOperation('create', { durable: false }); // see beginOperation
+  const op = opts.operation ?? await store.beginOperation('create', { durable: false }); // see beginOperation
+  const durable = opts.durable !== false;
   const written: string[] = [];
   try {
     const diffIds = [...(parent?.config.rootfs.diff_ids ?? [])];
@@ -81,7 +94,7 @@ export async function createImage(store: ImageStore, opts: CreateImageOptions): 
         const chains = chainIds(diffIds);
         const chain = chains.at(-1)!;
         op.lease(chain); // before it exists, so a concurrent prune cannot take it
-        op.layer(chain, await store.snapshots.commitActive(opts.layerSnapshot, chain, chains.at(-2) ?? null));
+        op.layer(chain, await store.snapshots.commitActive(opts.layerSnapshot, chain, chains.at(-2) ?? null, { durable }));
       }
     }
     const history: HistoryEntry = {
@@ -106,10 +119,6 @@ export async function createImage(store: ImageStore, opts: CreateImageOptions): 
     };
     const configBytes = Buffer.from(JSON.stringify(config));
     const id = sha256Digest(configBytes);
-    const cfgExisted = await store.content.has(id);
-    await store.content.ingest(configBytes, { digest: id }, { durable: false });
-    written.push(id);
-    op.blob(id, !cfgExisted);
     const manifest: Manifest = {
       schemaVersion: 2,
       mediaType: MediaTypes.ociManifest,
@@ -118,15 +127,19 @@ export async function createImage(store: ImageStore, opts: CreateImageOptions): 
     };
     const manifestBytes = Buffer.from(JSON.stringify(manifest));
     const manDigest = sha256Digest(manifestBytes);
-    const manExisted = await store.content.has(manDigest);
-    await store.content.ingest(manifestBytes, { digest: manDigest }, { durable: false });
-    written.push(manDigest);
-    op.blob(manDigest, !manExisted);
-    await store.unpack(id, config, manifest, op);
-    await syncPaths(written.map((d) => store.content.path(d)), [store.content.blobDir]);
-    await store.register([{ id, manifestDigest: manDigest, tags: tag ? [tag] : [], ...(parent ? { parent: parent.id } : {}) }]);
+    // Config and manifest are independent blobs: stored concurrently.
+    const storeBlob = async (bytes: Buffer, digest: string): Promise<void> => {
+      const existed = await store.content.has(digest);
+      await store.content.ingest(bytes, { digest }, { durable: false });
+      written.push(digest);
+      op.blob(digest, !existed);
+    };
+    await Promise.all([storeBlob(configBytes, id), storeBlob(manifestBytes, manDigest)]);
+    await store.unpack(id, config, manifest, op, { deferWrite: !durable });
+    if (durable) await syncPaths(written.map((d) => store.content.path(d)), [store.content.blobDir]);
+    await store.register([{ id, manifestDigest: manDigest, tags: tag ? [tag] : [], ...(parent ? { parent: parent.id } : {}), parsed: stored(configBytes, manifestBytes) }], { deferWrite: !durable });
     return { id, tags: tag ? [opts.tag!] : [] };
   } finally {
-    await op.end();
+    if (!opts.operation) await op.end();
   }
 }

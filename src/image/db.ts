@@ -72,19 +72,42 @@ export class ImageDb {
 
   /**
    * Runs `fn` on a copy of the data, one mutation at a time; the copy is written atomically and
-   * becomes the state only if `fn` succeeds. Returns what `fn` returns.
+   * becomes the state only if `fn` succeeds. Returns what `fn` returns. `deferWrite`: the change
+   * stays in memory until the next written update or flush() (a build registers its steps so, and
+   * makes them durable once at its end, after their content; only another update may write them sooner).
    */
-  async update<T>(fn: (d: DbData) => T | Promise<T>): Promise<T> {
+  async update<T>(fn: (d: DbData) => T | Promise<T>, opts: { deferWrite?: boolean } = {}): Promise<T> {
     const run = async (): Promise<T> => {
       const copy = structuredClone(this.data);
       const result = await fn(copy);
-      await writeJsonAtomic(this.file, copy);
+      if (!opts.deferWrite) {
+        // Content named by deferred changes becomes durable before the file names it.
+        for (const hook of [...this.syncHooks]) await hook();
+        await writeJsonAtomic(this.file, copy);
+      }
       this.data = copy;
       return result;
     };
     const p = this.queue.then(run, run);
     this.queue = p.catch(() => undefined);
     return p;
+  }
+
+  private readonly syncHooks = new Set<() => Promise<void>>();
+
+  /**
+   * `hook` runs before every written update until the returned function removes it: whoever
+   * defers writes registers how to make their content durable, so an unrelated update that
+   * writes their deferred entries too never names content a crash could lose.
+   */
+  addSyncHook(hook: () => Promise<void>): () => void {
+    this.syncHooks.add(hook);
+    return () => { this.syncHooks.delete(hook); };
+  }
+
+  /** Writes the current state durably (see deferWrite). */
+  async flush(): Promise<void> {
+    await this.update(() => undefined);
   }
 
   /** Runs `fn` serialized with updates (no write). */

@@ -44,6 +44,8 @@ export interface NewImage {
   manifestDigest: string;
   parent?: string;
   tags: Reference[];
+  /** The parsed config and manifest, when the caller has them: later look-ups need not read them. */
+  parsed?: { config: ImageConfig; manifest: Manifest };
 }
 
 /**
@@ -263,14 +265,15 @@ export class ImageStore {
    * Registers fully stored images and points their tags at them, in one atomic write.
    * Returns Docker-style messages for tags moved away from other images.
    */
-  async register(images: NewImage[]): Promise<string[]> {
+  async register(images: NewImage[], opts: { deferWrite?: boolean } = {}): Promise<string[]> {
     const messages: string[] = [];
     await this.db.update((d: DbData) => {
       const now = new Date().toISOString();
       for (const img of images) {
         const prev = d.Images[img.id];
         d.Images[img.id] = { ...prev, manifest: img.manifestDigest, added: prev?.added ?? now, ...(img.parent ? { parent: img.parent } : {}) };
-        this.cache.delete(img.id); // it may now have another manifest
+        // It may now have another manifest.
+        if (img.parsed) this.cache.set(img.id, { manifestDigest: img.manifestDigest, ...img.parsed }); else this.cache.delete(img.id);
         for (const ref of img.tags) {
           const old = setReference(d, ref.name, referenceString(ref), img.id);
           if (old && old !== img.id && !ref.digest) {
@@ -279,7 +282,7 @@ export class ImageStore {
           if (!ref.digest) d.Images[img.id]!.lastTagTime = now;
         }
       }
-    });
+    }, opts);
     return messages;
   }
 
@@ -295,7 +298,7 @@ export class ImageStore {
   }
 
   /** Unpacks the layers of a (possibly not yet registered) image; see ensureImageLayers. */
-  async unpack(id: string, config: ImageConfig, manifest: Manifest, op?: Operation): Promise<string | null> {
+  async unpack(id: string, config: ImageConfig, manifest: Manifest, op?: Operation, opts: { deferWrite?: boolean } = {}): Promise<string | null> {
     const img = { id, config, manifest };
     const diffIds = img.config.rootfs.diff_ids;
     if (diffIds.length !== img.manifest.layers.length) {
@@ -328,7 +331,7 @@ export class ImageStore {
         sizes[chain] = { diffId, size, ...(tarSize !== undefined ? { tarSize } : {}) };
       }
     }
-    if (Object.keys(sizes).length > 0) await this.db.update((d) => { Object.assign(d.Layers, sizes); });
+    if (Object.keys(sizes).length > 0) await this.db.update((d) => { Object.assign(d.Layers, sizes); }, opts);
     return chains.length ? chains[chains.length - 1]! : null;
   }
 

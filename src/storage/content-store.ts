@@ -4,7 +4,7 @@
  * then renamed into place: a blob visible under a digest always has that digest.
  */
 import * as fs from 'node:fs/promises';
-import { createReadStream, type ReadStream } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, rmSync, writeFileSync, type ReadStream } from 'node:fs';
 import * as path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -52,6 +52,7 @@ export class ContentStore {
   async ingest(src: Readable | AsyncIterable<Uint8Array> | Uint8Array | string, expect: IngestExpect = {}, opts: { durable?: boolean } = {}): Promise<IngestResult> {
     const durable = opts.durable !== false;
     if (expect.digest !== undefined) digestHex(expect.digest, 'expected digest');
+    if (!durable && (typeof src === 'string' || src instanceof Uint8Array)) return this.ingestBytes(Buffer.from(src), expect);
     await fs.mkdir(this.tmpDir, { recursive: true });
     await fs.mkdir(this.blobDir, { recursive: true });
     const tmp = path.join(this.tmpDir, TMP_PREFIX + randomBytes(8).toString('hex'));
@@ -94,6 +95,38 @@ export class ContentStore {
       await fs.rm(tmp, { force: true });
       throw err;
     }
+  }
+
+  /**
+   * ingest() of bytes in memory without fsyncs (configs, manifests): the same checks, temp file
+   * and rename, done with synchronous calls, which for a few kB cost far less than a series of
+   * thread-pool round trips.
+   */
+  private ingestBytes(buf: Buffer, expect: IngestExpect): IngestResult {
+    const digest = ('sha256:' + createHash('sha256').update(buf).digest('hex')) as Digest;
+    if (buf.length > Math.min(expect.size ?? Infinity, expect.maxSize ?? Infinity)) {
+      throw new Error(expect.size !== undefined && buf.length > expect.size
+        ? `size mismatch: expected ${expect.size} bytes, got more${expect.digest ? ` (${expect.digest})` : ''}`
+        : `blob exceeds the size limit of ${expect.maxSize} bytes`);
+    }
+    if (expect.size !== undefined && buf.length !== expect.size) {
+      throw new Error(`size mismatch: expected ${expect.size} bytes, got ${buf.length}${expect.digest ? ` (${expect.digest})` : ''}`);
+    }
+    if (expect.digest !== undefined && digest !== expect.digest) throw new DigestMismatchError(expect.digest, digest);
+    const dest = this.path(digest);
+    // Never replace a (durable) stored blob with a not yet durable copy of it.
+    if (existsSync(dest)) return { digest, size: buf.length };
+    mkdirSync(this.tmpDir, { recursive: true });
+    mkdirSync(this.blobDir, { recursive: true });
+    const tmp = path.join(this.tmpDir, TMP_PREFIX + randomBytes(8).toString('hex'));
+    try {
+      writeFileSync(tmp, buf, { mode: 0o644, flag: 'wx' });
+      renameSync(tmp, dest);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    return { digest, size: buf.length };
   }
 
   /** Filesystem path of a blob (whether or not it exists). */

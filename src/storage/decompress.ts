@@ -2,6 +2,7 @@
 import { Readable, pipeline } from 'node:stream';
 import { createGunzip, type ZlibOptions } from 'node:zlib';
 import { spawn } from 'node:child_process';
+import { gunzipOffloaded, type GunzipResult } from './gunzip-offload.js';
 
 export type Compression = 'gzip' | 'zstd' | 'none';
 
@@ -11,22 +12,37 @@ export function detectCompression(head: Buffer): Compression {
   return 'none';
 }
 
+/** Filled by decompressed() when a worker thread gunzipped and hashed the stream. */
+export interface DecompressedDigest {
+  /** True (set before the first chunk) when `digest` will hold the sha256 of the output. */
+  offloaded?: boolean;
+  /** sha256 of the uncompressed bytes, once the iteration completed. */
+  digest?: string;
+}
+
 /**
  * The uncompressed bytes of `input`. Errors (truncated or corrupt compressed data) surface as
  * rejections of the iteration; breaking out of it releases the decompressor (and zstd process).
+ * With `digest`, gzip is inflated and hashed in a worker thread (see gunzip-offload.ts) when it
+ * can be, and `digest` says so; chunks from the input must then not be reused by its producer.
  */
-export async function* decompressed(input: Readable): AsyncGenerator<Buffer> {
-  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+/** The first chunks of `it`, at least `n` bytes unless it ends first (`done`): enough to sniff a format. */
+export async function readHead(it: AsyncIterator<Buffer>, n: number): Promise<{ head: Buffer[]; done: boolean }> {
   const head: Buffer[] = [];
-  let headLen = 0;
-  let done = false;
-  while (headLen < 4) {
+  let len = 0;
+  while (len < n) {
     const r = await it.next();
-    if (r.done) { done = true; break; }
+    if (r.done) return { head, done: true };
     const b = Buffer.isBuffer(r.value) ? r.value : Buffer.from(r.value);
     head.push(b);
-    headLen += b.length;
+    len += b.length;
   }
+  return { head, done: false };
+}
+
+export async function* decompressed(input: Readable, digest?: DecompressedDigest): AsyncGenerator<Buffer> {
+  const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  const { head, done } = await readHead(it, 4);
   const first = Buffer.concat(head);
   const kind = detectCompression(first);
   async function* rest(): AsyncGenerator<Buffer> {
@@ -39,6 +55,20 @@ export async function* decompressed(input: Readable): AsyncGenerator<Buffer> {
     }
   }
   if (kind === 'none') { yield* rest(); return; }
+  if (kind === 'gzip' && digest) {
+    const res: GunzipResult = {};
+    const off = gunzipOffloaded(rest(), res);
+    if (off) {
+      digest.offloaded = true;
+      try {
+        yield* off;
+        digest.digest = res.digest;
+      } finally {
+        input.destroy();
+      }
+      return;
+    }
+  }
   if (kind === 'gzip') {
     // Big chunks and a deep buffer: inflate (on the thread pool) runs ahead of the consumer instead
     // of in lock step with it, so decompression overlaps the tar extraction on the main thread.

@@ -11,7 +11,7 @@
  */
 import * as fs from 'node:fs';
 import type { TarHandler, TarHeader } from './tar-reader.js';
-import { mknod, setXattr } from './sys.js';
+import { mknod, mknodMany, mknodManyAsync, setXattr, type NodeSpec } from './sys.js';
 
 export type WhiteoutMode = 'overlay' | 'delete';
 
@@ -26,6 +26,9 @@ const WH = '.wh.';
 const OPAQUE = '.wh..wh..opq';
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW, O_RDONLY, O_DIRECTORY } = fs.constants;
 const IS_ROOT = process.getuid?.() === 0;
+const EUID = process.geteuid?.() ?? -1;
+const EGID = process.getegid?.() ?? -1;
+const S_ISGID = 0o2000;
 /** Files at least this big get their data written in the background (small ones cost less inline). */
 const ASYNC_MIN_SIZE = 32 * 1024;
 /** Bounds on background work before drain() makes the caller wait. */
@@ -33,7 +36,13 @@ const MAX_PENDING_BYTES = 64 << 20;
 const MAX_PENDING_FILES = 64; // each may pin a whole input chunk
 
 /** A file whose data is being written in the background; closed when `done` settles. */
-interface AsyncFile { fd: number; pos: number; writes: Promise<void>[] }
+interface AsyncFile { fd: number; pos: number; writes: Promise<void>[]; meta: MetaNeeds }
+
+/** Which metadata calls a new file still needs (creation may have given it the right ones). */
+interface MetaNeeds { chown: boolean; chmod: boolean }
+
+/** A device node or FIFO waiting to be created in a batch (see queueNode). */
+interface PendingNode extends NodeSpec { rel: string; h: TarHeader }
 
 function isEexist(err: unknown): boolean {
   return (err as NodeJS.ErrnoException).code === 'EEXIST';
@@ -86,14 +95,48 @@ export class Extractor implements TarHandler {
   private failure: Error | null = null;
   /** A whiteout this archive made, whose inode later whiteouts link to (null once removed). */
   private whiteoutInode: string | null = null;
+  /**
+   * Directories known to lack the setgid bit while extracting (dir modes are applied at the end),
+   * so what is created in them gets our egid: when that is the entry's, chown is skipped.
+   */
+  private plainDirs = new Set<string>();
+  /** Metadata the current (sync) file still needs. */
+  private curMeta: MetaNeeds = { chown: true, chmod: true };
+  /** Permission bits open/mkdir cannot give as asked (the umask), read once. */
+  private readonly umask: number;
+  /** Device nodes and FIFOs not created yet (see queueNode). */
+  private nodes: PendingNode[] = [];
+  private nodePaths = new Set<string>();
+  /** Parent directories of the queued nodes (only entries below them can touch one). */
+  private nodeDirs = new Set<string>();
+  /**
+   * What a walk of the result would find (apparent size of non-directories, hard links once, and
+   * inodes), kept while that is simple to know: the root started empty and nothing was removed.
+   */
+  private tally: { size: number; inodes: number } | null = null;
 
-  constructor(private readonly root: string, private readonly mode: WhiteoutMode) {}
+  constructor(private readonly root: string, private readonly mode: WhiteoutMode) {
+    this.umask = currentUmask();
+    const st = fs.lstatSync(root, { throwIfNoEntry: false });
+    if (st?.isDirectory() && !(st.mode & S_ISGID)) this.plainDirs.add('');
+    if (st?.isDirectory() && fs.readdirSync(root).length === 0) this.tally = { size: 0, inodes: 0 };
+  }
+
+  /** Size and inode count of the unpacked tree when known without walking it (see `tally`). */
+  get usage(): { size: number; inodes: number } | undefined {
+    return this.tally ? { ...this.tally } : undefined;
+  }
+
+  private count(size: number): void {
+    if (this.tally) { this.tally.size += size; this.tally.inodes++; }
+  }
 
   private abs(rel: string): string { return rel ? this.root + '/' + rel : this.root; }
 
   onEntry(h: TarHeader): void {
     const parts = cleanEntryPath(h.name);
     const base = parts[parts.length - 1] ?? '';
+    if (this.nodes.length && (this.touchesNode(parts) || (h.type === 'link' && this.touchesNode(cleanEntryPath(h.linkname))))) this.flushNodes();
     if (base.startsWith(WH)) return this.whiteout(h.name, parts, base);
     this.cur = h;
     this.curPath = parts.join('/');
@@ -105,22 +148,36 @@ export class Extractor implements TarHandler {
     this.ensureParents(h.name, parts, parts.length - 1);
     const rel = this.curPath;
     const abs = this.abs(rel);
+    const parentRel = parts.length > 1 ? rel.slice(0, rel.length - base.length - 1) : '';
+    // A new inode in a plain dir already has our uid and egid: no chown when those are the entry's.
+    const ownerOk = !IS_ROOT || (h.uid === EUID && h.gid === EGID && this.plainDirs.has(parentRel));
     switch (h.type) {
-      case 'dir':
-        this.create(rel, true, () => fs.mkdirSync(abs, 0o700)); // an existing dir is kept
+      case 'dir': {
+        const kept = this.create(rel, true, () => fs.mkdirSync(abs, 0o700)); // an existing dir is kept
+        if (!kept) this.count(0);
         this.dirs.add(rel);
         this.deferred.set(rel, h);
-        if (IS_ROOT) fs.lchownSync(abs, h.uid, h.gid);
+        if (!kept && this.plainDirs.has(parentRel)) this.plainDirs.add(rel);
+        if (IS_ROOT && (kept || !ownerOk)) fs.lchownSync(abs, h.uid, h.gid);
         this.setXattrs(abs, h);
         break;
-      case 'file':
-        this.create(rel, false, () => { this.fd = fs.openSync(abs, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600); });
+      }
+      case 'file': {
+        // The final mode at creation when the umask leaves it whole (special bits: chmod after chown).
+        const exact = (h.mode & 0o7000) === 0 && (h.mode & this.umask) === 0;
+        const mode = exact ? h.mode : 0o600;
+        this.create(rel, false, () => { this.fd = fs.openSync(abs, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode); });
+        this.count(h.size);
+        const meta = { chown: !ownerOk, chmod: !exact };
         // xattrs are set by path: keep such (rare) files fully synchronous.
-        if (h.size >= ASYNC_MIN_SIZE && h.xattrs.size === 0) this.bg = { fd: this.fd, pos: 0, writes: [] };
+        if (h.size >= ASYNC_MIN_SIZE && h.xattrs.size === 0) this.bg = { fd: this.fd, pos: 0, writes: [], meta };
+        else this.curMeta = meta;
         break;
+      }
       case 'symlink':
         this.create(rel, false, () => fs.symlinkSync(h.linkname, abs));
-        this.finishNode(abs, h, false);
+        this.count(Buffer.byteLength(h.linkname));
+        this.finishNode(abs, h, false, !ownerOk);
         break;
       case 'link':
         try {
@@ -133,11 +190,59 @@ export class Extractor implements TarHandler {
         break;
       case 'char': case 'block': case 'fifo':
         this.clearFor(rel, false);
-        mknod(abs, h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p', h.devmajor, h.devminor);
-        this.finishNode(abs, h, true);
+        this.queueNode(rel, h);
+        this.count(0);
         break;
     }
     this.created.add(rel);
+  }
+
+  /**
+   * Device nodes and FIFOs are created in one batch at the end, without blocking (a layer's
+   * /dev holds a handful; a process each would cost ~10 ms). A queued node is created at once
+   * (synchronously) when a later entry could notice it missing: one at or below its path, a
+   * hard link to it, or any removal.
+   */
+  private queueNode(rel: string, h: TarHeader): void {
+    const type = h.type === 'char' ? 'c' : h.type === 'block' ? 'b' : 'p';
+    this.nodes.push({ rel, h, path: this.abs(rel), type, major: h.devmajor, minor: h.devminor });
+    this.nodePaths.add(rel);
+    this.nodeDirs.add(rel.slice(0, Math.max(0, rel.lastIndexOf('/'))));
+  }
+
+  private touchesNode(parts: string[]): boolean {
+    const full = parts.join('/');
+    let inNodeDir = false;
+    for (const d of this.nodeDirs) if (d === '' || full.startsWith(d + '/')) { inNodeDir = true; break; }
+    if (!inNodeDir) return false;
+    let rel = '';
+    for (const p of parts) {
+      rel = rel ? rel + '/' + p : p;
+      if (this.nodePaths.has(rel)) return true;
+    }
+    return false;
+  }
+
+  private takeNodes(): PendingNode[] {
+    const nodes = this.nodes;
+    this.nodes = [];
+    this.nodePaths.clear();
+    this.nodeDirs.clear();
+    return nodes;
+  }
+
+  private flushNodes(): void {
+    if (!this.nodes.length) return;
+    const nodes = this.takeNodes();
+    mknodMany(nodes);
+    for (const n of nodes) this.finishNode(n.path, n.h, true, true);
+  }
+
+  private async flushNodesAsync(): Promise<void> {
+    if (!this.nodes.length) return;
+    const nodes = this.takeNodes();
+    await mknodManyAsync(nodes);
+    for (const n of nodes) this.finishNode(n.path, n.h, true, true);
   }
 
   onData(chunk: Buffer): void {
@@ -165,7 +270,7 @@ export class Extractor implements TarHandler {
       return;
     }
     try {
-      this.setFileMeta(fd, h);
+      this.setFileMeta(fd, h, this.curMeta);
     } finally {
       fs.closeSync(fd);
     }
@@ -195,6 +300,7 @@ export class Extractor implements TarHandler {
 
   /** Wait for background writes, then apply directory modes and times, deepest first. */
   async finish(): Promise<void> {
+    await this.flushNodesAsync();
     while (this.pending.size) await Promise.race(this.pending);
     if (this.failure) throw this.failure;
     const rels = [...this.deferred.keys()].sort((a, b) => depth(b) - depth(a));
@@ -212,9 +318,9 @@ export class Extractor implements TarHandler {
   }
 
   /** Owner, mode and mtime through the descriptor (xattrs, if any, by path). */
-  private setFileMeta(fd: number, h: TarHeader): void {
-    if (IS_ROOT) fs.fchownSync(fd, h.uid, h.gid);
-    fs.fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
+  private setFileMeta(fd: number, h: TarHeader, need: MetaNeeds): void {
+    if (IS_ROOT && need.chown) fs.fchownSync(fd, h.uid, h.gid);
+    if (need.chmod) fs.fchmodSync(fd, h.mode); // after chown, which clears setuid/setgid
     if (h.xattrs.size) this.setXattrs(this.abs(this.curPath), h);
     fs.futimesSync(fd, h.mtime, h.mtime);
   }
@@ -225,7 +331,7 @@ export class Extractor implements TarHandler {
     // allSettled, not all: the descriptor is closed only when no write can still use its number.
     const p = Promise.allSettled(bg.writes).then((results) => {
       for (const r of results) if (r.status === 'rejected') throw r.reason;
-      if (h) this.setFileMeta(bg.fd, h); // bg files have no xattrs: descriptor calls only
+      if (h) this.setFileMeta(bg.fd, h, bg.meta); // bg files have no xattrs: descriptor calls only
     }).catch((err: Error) => {
       this.failure ??= err;
     }).finally(() => {
@@ -236,8 +342,8 @@ export class Extractor implements TarHandler {
     this.pending.add(p);
   }
 
-  private finishNode(abs: string, h: TarHeader, chmod: boolean): void {
-    if (IS_ROOT) fs.lchownSync(abs, h.uid, h.gid);
+  private finishNode(abs: string, h: TarHeader, chmod: boolean, chown: boolean): void {
+    if (IS_ROOT && chown) fs.lchownSync(abs, h.uid, h.gid);
     if (chmod) fs.chmodSync(abs, h.mode); // a node we just created: not a symlink
     this.setXattrs(abs, h);
     fs.lutimesSync(abs, h.mtime, h.mtime);
@@ -273,8 +379,10 @@ export class Extractor implements TarHandler {
         fs.unlinkSync(abs);
       }
       fs.mkdirSync(abs, 0o755);
+      this.count(0);
       this.created.add(rel);
       this.dirs.add(rel);
+      if (this.plainDirs.has(i ? rel.slice(0, rel.length - parts[i]!.length - 1) : '')) this.plainDirs.add(rel);
     }
   }
 
@@ -305,13 +413,15 @@ export class Extractor implements TarHandler {
   }
 
   private removePath(rel: string, isDir: boolean): void {
+    this.flushNodes(); // what is removed may hold a queued node
+    this.tally = null;
     const abs = this.abs(rel);
     const wo = this.whiteoutInode;
     if (wo !== null && (wo === rel || wo.startsWith(rel + '/'))) this.whiteoutInode = null;
     if (!isDir) { fs.unlinkSync(abs); this.created.delete(rel); return; }
     fs.rmSync(abs, { recursive: true, force: true });
     const prefix = rel + '/';
-    for (const set of [this.dirs, this.created]) {
+    for (const set of [this.dirs, this.created, this.plainDirs]) {
       for (const k of set) if (k === rel || k.startsWith(prefix)) set.delete(k);
     }
     for (const k of this.deferred.keys()) if (k === rel || k.startsWith(prefix)) this.deferred.delete(k);
@@ -337,6 +447,7 @@ export class Extractor implements TarHandler {
   }
 
   private whiteout(name: string, parts: string[], base: string): void {
+    this.tally = null; // whiteouts may share an inode: leave the counting to a walk
     const dirParts = parts.slice(0, -1);
     this.ensureParents(name, dirParts, dirParts.length);
     const dirRel = dirParts.join('/');
@@ -379,6 +490,15 @@ export class Extractor implements TarHandler {
     if (IS_ROOT) fs.lchownSync(abs, 0, 0);
     this.whiteoutInode = rel;
   }
+}
+
+/** The process umask, read without changing it (0o777 when unknown: then modes are always set). */
+function currentUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'utf8'));
+    if (m) return parseInt(m[1]!, 8);
+  } catch { /* no procfs */ }
+  return 0o777;
 }
 
 function depth(rel: string): number {

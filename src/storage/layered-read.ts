@@ -2,7 +2,7 @@
 // overlayfs' rules: the first layer holding the path wins, a whiteout (0:0 character device) or a
 // non-directory ancestor hides it, an opaque ancestor directory hides the layers below, and
 // symlinks resolve inside the view (never on the host).
-import { execFile } from 'node:child_process';
+import { runProgram } from './program-runner.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 
@@ -14,12 +14,9 @@ function isWhiteout(st: fs.Stats): boolean {
 }
 
 /** Whether `dir` carries overlayfs' opaque mark (getfattr: Node cannot read xattrs). */
-function isOpaqueDir(dir: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    execFile('getfattr', ['--only-values', '-h', '-n', OPAQUE_XATTR, '--', dir], { encoding: 'utf8' }, (err, out) => {
-      resolve(!err && out === 'y');
-    });
-  });
+async function isOpaqueDir(dir: string): Promise<boolean> {
+  const r = await runProgram('getfattr', ['--only-values', '-h', '-n', OPAQUE_XATTR, '--', dir]).catch(() => null);
+  return r?.code === 0 && r.stdout === 'y';
 }
 
 /**

@@ -2,19 +2,15 @@
 import * as fs from 'node:fs/promises';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { execFile } from 'node:child_process';
+import { runProgram } from './program-runner.js';
 import { randomBytes } from 'node:crypto';
 
 /** Mount data must fit in one page (4096 bytes, NUL included); keep a margin. */
 export const MOUNT_DATA_LIMIT = 4000;
 
-export function run(cmd: string, args: string[], cwd?: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd, encoding: 'utf8' }, (err, _out, stderr) => {
-      if (err) reject(new Error(`${cmd} ${args.join(' ')}: ${stderr.trim() || err.message}`));
-      else resolve();
-    });
-  });
+export async function run(cmd: string, args: string[], cwd?: string): Promise<void> {
+  const r = await runProgram(cmd, args, cwd ? { cwd } : {}); // no fork of Node per mount (program-runner.ts)
+  if (r.code !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr.trim() || `exit status ${r.code}`}`);
 }
 
 /** True when an overlay with upper/work dirs under `tmpDir` can be mounted (kernel + filesystem support). */

@@ -8,7 +8,7 @@
  *          <root>/tmp/snap-*                              in-progress unpacks (removed by recover())
  */
 import * as fs from 'node:fs/promises';
-import { lstatSync, readdirSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Digest, digestHex, isDigest } from './digest.js';
@@ -89,6 +89,10 @@ export class Snapshotter {
   private readonly tmpDir: string;
   private readonly emptyDir: string;
   private readonly inflight = new Map<string, Promise<unknown>>();
+  /** Metas of layers read so far (see meta()). */
+  private readonly layerMetas = new Map<string, SnapshotMeta>();
+  /** Usage of layers this process unpacked, as their apply reported it (saves usage() a walk). */
+  private readonly layerUsage = new Map<string, SnapshotUsage>();
   private lock: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -183,7 +187,8 @@ export class Snapshotter {
       const result = await apply(fsDir);
       const link = shortLinkName(chainId);
       const meta: SnapshotMeta = { kind: 'layer', key: chainId, parent, created: new Date().toISOString(), link };
-      await writeJsonAtomic(path.join(tmp, 'meta.json'), meta);
+      // No fsyncs of its own: the syncfs right after makes the meta durable with the content.
+      await writeJsonAtomic(path.join(tmp, 'meta.json'), meta, 0o644, { durable: false });
       await syncFs(tmp);
       const created = await this.locked(async () => {
         if (parent !== null && !(await this.hasLayer(parent))) throw new SnapshotNotFoundError(parent);
@@ -192,6 +197,8 @@ export class Snapshotter {
         });
         return this.publish(tmp, chainId);
       });
+      const usage = (result as { usage?: SnapshotUsage } | null | undefined)?.usage;
+      if (created && usage && typeof usage.size === 'number') this.layerUsage.set(chainId, { size: usage.size, inodes: usage.inodes });
       return created ? { chainId, created, result } : { chainId, created };
     } finally {
       await removeTree(tmp);
@@ -206,8 +213,10 @@ export class Snapshotter {
    * ensureLayer: the content and meta are durable before the rename publishes the layer.
    * `parentChainId` must be the snapshot's parent. Returns false when the layer exists already
    * (`key` is then left as it was, unless another process published that layer meanwhile).
+   * `durable: false` skips the fsyncs: the caller makes the layer durable later (syncLayer).
    */
-  async commitActive(key: string, chainId: Digest, parentChainId: Digest | null): Promise<boolean> {
+  async commitActive(key: string, chainId: Digest, parentChainId: Digest | null, opts: { durable?: boolean } = {}): Promise<boolean> {
+    const durable = opts.durable !== false;
     if (this.driver !== 'overlay') throw new Error(`commitActive needs the overlay driver (this store uses ${this.driver})`);
     digestHex(chainId, 'chain ID');
     const src = path.join(this.snapshotsDir, snapshotDirName(key));
@@ -218,7 +227,7 @@ export class Snapshotter {
     const link = shortLinkName(chainId);
     const layerMeta: SnapshotMeta = { kind: 'layer', key: chainId, parent: meta.parent, created: new Date().toISOString(), link };
     // Content first (outside the lock: the snapshot is unmounted and only its owner commits it).
-    await syncTree(path.join(src, 'fs'));
+    if (durable) await syncTree(path.join(src, 'fs'));
     return this.locked(async () => {
       if (await this.hasLayer(chainId)) return false;
       if (meta.parent !== null && !(await this.hasLayer(meta.parent as Digest))) throw new SnapshotNotFoundError(meta.parent);
@@ -227,15 +236,21 @@ export class Snapshotter {
       await fs.rename(src, tmp);
       try {
         await removeTree(path.join(tmp, 'work'));
-        await writeJsonAtomic(path.join(tmp, 'meta.json'), layerMeta);
+        await writeJsonAtomic(path.join(tmp, 'meta.json'), layerMeta, 0o644, { durable });
         await fs.symlink(`../snapshots/${digestHex(chainId)}/fs`, path.join(this.linkDir, link)).catch((err: NodeJS.ErrnoException) => {
           if (err.code !== 'EEXIST') throw err;
         });
-        return await this.publish(tmp, chainId);
+        return await this.publish(tmp, chainId, durable);
       } finally {
         await removeTree(tmp);
       }
     });
+  }
+
+  /** Makes a layer committed with `durable: false` durable: its content, meta, link and entry. */
+  async syncLayer(chainId: Digest): Promise<void> {
+    await syncTree(path.join(this.snapshotsDir, digestHex(chainId, 'chain ID')));
+    await Promise.all([fsyncDir(this.snapshotsDir), fsyncDir(this.linkDir)]);
   }
 
   /** Read-only directory holding the layer's unpacked content (the overlay lower dir / full copy). */
@@ -256,18 +271,19 @@ export class Snapshotter {
     const tmp = await this.makeTmp();
     try {
       const upper = path.join(tmp, 'fs');
-      if (parentChainId !== null) {
-        if (this.driver === 'vfs') {
-          await copyTree(this.layerDir(parentChainId), upper);
-        } else {
-          // The merged root takes the upper root's owner and mode: start from the image's.
-          const st = await fs.stat(this.layerDir(parentChainId));
-          await fs.chown(upper, st.uid, st.gid);
-          await fs.chmod(upper, st.mode & 0o7777);
-        }
-      }
-      if (this.driver === 'overlay') await fs.mkdir(path.join(tmp, 'work'));
-      await writeJsonAtomic(path.join(tmp, 'meta.json'), { kind: 'active', key, parent: parentChainId, created: new Date().toISOString() } satisfies SnapshotMeta, 0o644, { durable });
+      const fillUpper = async (): Promise<void> => {
+        if (parentChainId === null) return;
+        if (this.driver === 'vfs') return copyTree(this.layerDir(parentChainId), upper);
+        // The merged root takes the upper root's owner and mode: start from the image's.
+        const st = await fs.stat(this.layerDir(parentChainId));
+        await Promise.all([fs.chown(upper, st.uid, st.gid), fs.chmod(upper, st.mode & 0o7777)]);
+      };
+      // Independent parts of the temp dir, made concurrently.
+      await Promise.all([
+        fillUpper(),
+        this.driver === 'overlay' ? fs.mkdir(path.join(tmp, 'work')) : undefined,
+        writeJsonAtomic(path.join(tmp, 'meta.json'), { kind: 'active', key, parent: parentChainId, created: new Date().toISOString() } satisfies SnapshotMeta, 0o644, { durable }),
+      ]);
       const created = await this.locked(async () => {
         if (parentChainId !== null && !(await this.hasLayer(parentChainId))) throw new SnapshotNotFoundError(parentChainId);
         return this.publish(tmp, key, durable);
@@ -334,8 +350,11 @@ export class Snapshotter {
     return out;
   }
 
-  /** Remove an active snapshot (by key) or a layer (by chain ID). Throws SnapshotInUseError if it has users. */
-  async remove(key: string): Promise<void> {
+  /**
+   * Remove an active snapshot (by key) or a layer (by chain ID). Throws SnapshotInUseError if it has users.
+   * `durable: false` skips the fsync of the removal (a short-lived snapshot a crash may leave: swept later).
+   */
+  async remove(key: string, opts: { durable?: boolean } = {}): Promise<void> {
     const name = snapshotDirName(key);
     await this.locked(async () => {
       const meta = await this.meta(key);
@@ -343,8 +362,10 @@ export class Snapshotter {
       const users = await this.users(key);
       if (users.length) throw new SnapshotInUseError(key, users);
       const trash = path.join(this.tmpDir, 'snap-del-' + randomBytes(6).toString('hex'));
+      this.layerMetas.delete(key);
+      this.layerUsage.delete(key);
       await fs.rename(path.join(this.snapshotsDir, name), trash);
-      await fsyncDir(this.snapshotsDir);
+      if (opts.durable !== false) await fsyncDir(this.snapshotsDir);
       if (meta.link) await fs.unlink(path.join(this.linkDir, meta.link)).catch(() => {});
       await removeTree(trash);
     });
@@ -385,6 +406,8 @@ export class Snapshotter {
   async usage(key: string): Promise<SnapshotUsage> {
     const meta = await this.meta(key);
     if (!meta) throw new SnapshotNotFoundError(key);
+    const known = this.layerUsage.get(key);
+    if (known) return { ...known };
     const seen = new Set<number>();
     let size = 0;
     let inodes = 0;
@@ -408,7 +431,15 @@ export class Snapshotter {
   }
 
   private async meta(key: string): Promise<SnapshotMeta | null> {
-    return readMeta(path.join(this.snapshotsDir, snapshotDirName(key)));
+    const dir = path.join(this.snapshotsDir, snapshotDirName(key));
+    // A published layer's meta never changes: read once, then only checked to still be there (a
+    // build walks its chain many times; one sync stat costs far less than an async read).
+    const cached = this.layerMetas.get(key);
+    if (cached && existsSync(path.join(dir, 'meta.json'))) return cached;
+    this.layerMetas.delete(key);
+    const m = await readMeta(dir);
+    if (m?.kind === 'layer') this.layerMetas.set(key, m);
+    return m;
   }
 
   private async makeTmp(): Promise<string> {

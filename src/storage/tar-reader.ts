@@ -197,13 +197,15 @@ function isUstar(b: Buffer): boolean {
 
 function verifyChecksum(b: Buffer): void {
   const stored = readNumber(b, 148, 8, 'checksum');
-  let unsigned = 0, signed = 0;
-  for (let i = 0; i < BLOCK; i++) {
-    const v = i >= 148 && i < 156 ? 32 : b[i]!;
-    unsigned += v;
-    signed += v > 127 ? v - 256 : v;
-  }
-  if (stored !== unsigned && stored !== signed) {
+  // The checksum field itself counts as 8 spaces.
+  let unsigned = 8 * 32;
+  for (let i = 0; i < 148; i++) unsigned += b[i]!;
+  for (let i = 156; i < BLOCK; i++) unsigned += b[i]!;
+  if (stored === unsigned) return;
+  // Some old tars summed signed bytes.
+  let signed = unsigned;
+  for (let i = 0; i < BLOCK; i++) if ((i < 148 || i >= 156) && b[i]! > 127) signed -= 256;
+  if (stored !== signed) {
     throw new TarFormatError(`invalid tar header checksum (corrupt archive) near entry ${JSON.stringify(readString(b, 0, 100))}`);
   }
 }

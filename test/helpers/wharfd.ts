@@ -7,7 +7,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { WHARFD_NODE_FLAGS } from '../../src/daemon/node-flags.js';
+import { WHARFD_NODE_ENV, WHARFD_NODE_FLAGS } from '../../src/daemon/node-flags.js';
 
 /** The compiled daemon entry point (this file lives in dist/test/helpers/). */
 export const WHARFD_MAIN = fileURLToPath(new URL('../../src/daemon/main.js', import.meta.url));
@@ -84,7 +84,7 @@ function spawnDaemon(dir: string, opts: WharfdOptions): { child: ChildProcess; s
   if (opts.defaultPaths !== false) args.push('-H', `unix://${socket}`, '--data-root', dataRoot, '--exec-root', execRoot);
   if (opts.defaultPaths !== false) args.push(...uniqueBridgeArgs(dir, opts));
   args.push(...(opts.args ?? []));
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...WHARFD_NODE_ENV } });
   const out = { text: '' };
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { out.text += d; });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { out.text += d; });

@@ -3,7 +3,7 @@
 // {"aux"}, {"errorDetail"}); an error before the first line is a plain HTTP error, as Docker's.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InvalidParameterError } from '../../engine/errors.js';
-import { BuildError, MessageProgress, errorMessage, type BuildMessage, type Builder, type BuildOptions } from '../../build/index.js';
+import type { BuildMessage, Builder, BuildOptions } from '../../build/index.js';
 import type { RouteRegistrar } from '../engine.js';
 import { bodyStream, drain, queryBool, queryInt, queryString } from '../request.js';
 
@@ -61,9 +61,11 @@ export function buildOptionsOf(request: FastifyRequest): BuildOptions & { quiet:
 }
 
 
-async function handleBuild(builder: Builder, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+async function handleBuild(getBuilder: () => Promise<Builder>, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   const canceled = new AbortController();
   const opts = { ...buildOptionsOf(request), signal: canceled.signal };
+  const builder = await getBuilder();
+  const { BuildError, MessageProgress, errorMessage } = await import('../../build/index.js');
   const body = bodyStream(request);
   let started = false;
   let finished = false;
@@ -90,9 +92,10 @@ async function handleBuild(builder: Builder, request: FastifyRequest, reply: Fas
   reply.raw.end();
 }
 
-export function buildRoutes(builder: Builder): RouteRegistrar {
+/** `getBuilder` loads the builder on the first build. */
+export function buildRoutes(getBuilder: () => Promise<Builder>): RouteRegistrar {
   return (app: FastifyInstance) => {
-    app.post('/build', (request, reply) => handleBuild(builder, request, reply));
+    app.post('/build', (request, reply) => handleBuild(getBuilder, request, reply));
     // The legacy builder keeps no cache besides images: nothing to prune or cancel.
     app.post('/build/prune', async () => ({ CachesDeleted: [], SpaceReclaimed: 0 }));
     app.post('/build/cancel', async () => ({}));

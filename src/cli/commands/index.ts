@@ -1,44 +1,17 @@
 // Every command group of the CLI. Each module exports register(program, ctx) and adds its commands
-// (and their `container ...`/`image ...` management aliases).
+// (and their `container ...`/`image ...` management aliases). Modules are imported when needed:
+// in the bundle, a module's top-level code (and the builtins it requires) then runs only for the
+// commands that use it, not at every start.
 import type { Command } from 'commander';
 import type { CliContext } from '../context.js';
-import * as attach from './attach.js';
-import * as commit from './commit.js';
-import * as container from './container.js';
-import * as cp from './cp.js';
-import * as create from './create.js';
-import * as diff from './diff.js';
-import * as exec from './exec.js';
-import * as exportCmd from './export.js';
-import * as kill from './kill.js';
-import * as logs from './logs.js';
-import * as pause from './pause.js';
-import * as port from './port.js';
-import * as rename from './rename.js';
-import * as restart from './restart.js';
-import * as rm from './rm.js';
-import * as run from './run.js';
-import * as start from './start.js';
-import * as stop from './stop.js';
-import * as top from './top.js';
-import * as update from './update.js';
-import * as wait from './wait.js';
-import * as ps from './ps.js';
-import * as images from './images.js';
-import * as history from './history.js';
-import * as stats from './stats.js';
-import * as inspect from './inspect.js';
-import * as version from './version.js';
-import * as info from './info.js';
-import * as events from './events.js';
-import * as system from './system.js';
-import * as imageTransfer from './image-transfer.js';
-import * as login from './login.js';
-import * as build from './build.js';
-import * as volume from './volume.js';
-import * as network from './network.js';
 
 export type Register = (program: Command, ctx: () => CliContext) => void;
+
+export interface CommandModule {
+  /** The top-level names it registers. */
+  names: readonly string[];
+  load: () => Promise<{ register: Register }>;
+}
 
 /**
  * Each command module with the top-level names it registers (commands, aliases and the management
@@ -46,31 +19,38 @@ export type Register = (program: Command, ctx: () => CliContext) => void;
  * unknown or no command registers them all. test/unit/cli/commands-table.test.ts checks this table
  * against what each module really registers.
  */
-export const COMMAND_MODULES: ReadonlyArray<{ names: readonly string[]; register: Register }> = [
+export const COMMAND_MODULES: readonly CommandModule[] = [
   // Containers (CLI-A).
-  { names: ['run'], register: run.register }, { names: ['create'], register: create.register },
-  { names: ['start'], register: start.register }, { names: ['stop'], register: stop.register },
-  { names: ['restart'], register: restart.register }, { names: ['kill'], register: kill.register },
-  { names: ['rm'], register: rm.register }, { names: ['logs'], register: logs.register },
-  { names: ['exec'], register: exec.register }, { names: ['attach'], register: attach.register },
-  { names: ['wait'], register: wait.register }, { names: ['rename'], register: rename.register },
-  { names: ['update'], register: update.register }, { names: ['pause', 'unpause'], register: pause.register },
-  { names: ['top'], register: top.register }, { names: ['port'], register: port.register },
-  { names: ['cp'], register: cp.register }, { names: ['diff'], register: diff.register },
-  { names: ['export'], register: exportCmd.register }, { names: ['commit'], register: commit.register },
-  { names: ['container'], register: container.register },
+  { names: ['run'], load: () => import('./run.js') }, { names: ['create'], load: () => import('./create.js') },
+  { names: ['start'], load: () => import('./start.js') }, { names: ['stop'], load: () => import('./stop.js') },
+  { names: ['restart'], load: () => import('./restart.js') }, { names: ['kill'], load: () => import('./kill.js') },
+  { names: ['rm'], load: () => import('./rm.js') }, { names: ['logs'], load: () => import('./logs.js') },
+  { names: ['exec'], load: () => import('./exec.js') }, { names: ['attach'], load: () => import('./attach.js') },
+  { names: ['wait'], load: () => import('./wait.js') }, { names: ['rename'], load: () => import('./rename.js') },
+  { names: ['update'], load: () => import('./update.js') }, { names: ['pause', 'unpause'], load: () => import('./pause.js') },
+  { names: ['top'], load: () => import('./top.js') }, { names: ['port'], load: () => import('./port.js') },
+  { names: ['cp'], load: () => import('./cp.js') }, { names: ['diff'], load: () => import('./diff.js') },
+  { names: ['export'], load: () => import('./export.js') }, { names: ['commit'], load: () => import('./commit.js') },
+  { names: ['container'], load: () => import('./container.js') },
   // Listings, images, system, volumes, networks (CLI-B).
-  { names: ['ps'], register: ps.register }, { names: ['image', 'images', 'rmi', 'tag'], register: images.register },
-  { names: ['history', 'image'], register: history.register }, { names: ['stats'], register: stats.register },
-  { names: ['inspect', 'image', 'volume', 'network'], register: inspect.register },
-  { names: ['version'], register: version.register }, { names: ['info', 'system'], register: info.register },
-  { names: ['events', 'system'], register: events.register }, { names: ['system'], register: system.register },
-  { names: ['image', 'pull', 'push', 'load', 'save', 'import'], register: imageTransfer.register },
-  { names: ['login', 'logout'], register: login.register }, { names: ['image', 'build'], register: build.register },
-  { names: ['volume'], register: volume.register }, { names: ['network'], register: network.register },
+  { names: ['ps'], load: () => import('./ps.js') }, { names: ['image', 'images', 'rmi', 'tag'], load: () => import('./images.js') },
+  { names: ['history', 'image'], load: () => import('./history.js') }, { names: ['stats'], load: () => import('./stats.js') },
+  { names: ['inspect', 'image', 'volume', 'network'], load: () => import('./inspect.js') },
+  { names: ['version'], load: () => import('./version.js') }, { names: ['info', 'system'], load: () => import('./info.js') },
+  { names: ['events', 'system'], load: () => import('./events.js') }, { names: ['system'], load: () => import('./system.js') },
+  { names: ['image', 'pull', 'push', 'load', 'save', 'import'], load: () => import('./image-transfer.js') },
+  { names: ['login', 'logout'], load: () => import('./login.js') }, { names: ['image', 'build'], load: () => import('./build.js') },
+  { names: ['volume'], load: () => import('./volume.js') }, { names: ['network'], load: () => import('./network.js') },
 ];
 
-export const registrations: Register[] = COMMAND_MODULES.map((m) => m.register);
+function registersOf(modules: readonly CommandModule[]): Promise<Register[]> {
+  return Promise.all(modules.map(async (m) => (await m.load()).register));
+}
+
+/** Every module's register function, in table order (the order of `wharf --help`). */
+export function allRegistrations(): Promise<Register[]> {
+  return registersOf(COMMAND_MODULES);
+}
 
 /** True when some module registers this top-level command (or alias, or group). */
 export function isCommandName(name: string): boolean {
@@ -78,7 +58,7 @@ export function isCommandName(name: string): boolean {
 }
 
 /** What to register for the top-level command `name`: its modules, or all for help/unknown/none. */
-export function registrationsFor(name: string | undefined): Register[] {
+export function registrationsFor(name: string | undefined): Promise<Register[]> {
   const needed = name === undefined ? [] : COMMAND_MODULES.filter((m) => m.names.includes(name));
-  return needed.length ? needed.map((m) => m.register) : registrations;
+  return registersOf(needed.length ? needed : COMMAND_MODULES);
 }

@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { buildInfo } from '../build-info.js';
 import { CLIENT_API_VERSION } from '../client.js';
 import type { CliContext } from '../context.js';
 import { CliExit } from '../context.js';
@@ -45,15 +46,6 @@ Server:{{if ne .Platform.Name ""}} {{.Platform.Name}}{{end}}
  {{- end}}
  {{- end}}{{- end}}`;
 
-function clientVersion(): string {
-  try {
-    const pkg = fileURLToPath(new URL('../../../../package.json', import.meta.url));
-    return (JSON.parse(fs.readFileSync(pkg, 'utf8')) as { version: string }).version;
-  } catch {
-    return 'dev';
-  }
-}
-
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -79,11 +71,11 @@ const ARCH: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm',
 export function clientInfo(): Record<string, unknown> {
   return {
     Platform: { Name: '' },
-    Version: clientVersion(),
+    Version: buildInfo().version,
     APIVersion: CLIENT_API_VERSION,
     DefaultAPIVersion: CLIENT_API_VERSION,
     GoVersion: `node${process.versions.node}`,
-    GitCommit: '',
+    GitCommit: buildInfo().commit,
     BuildTime: buildTime(),
     Os: process.platform,
     Arch: ARCH[process.arch] ?? process.arch,

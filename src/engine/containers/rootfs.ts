@@ -1,17 +1,14 @@
 // The container's root filesystem on the host: its snapshot mounted at <container dir>/rootfs
 // while it runs, unmounted after exit (and at reconciliation when a crash left it mounted).
-import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
-import { promisify } from 'node:util';
 import type { HostMount } from '../../runtime/runtime.js';
 import type { Snapshotter } from '../../storage/index.js';
 import { readFromLayers } from '../../storage/layered-read.js';
 import { mountsUnder } from '../../storage/mountinfo.js';
+import { runProgram } from '../../storage/program-runner.js';
 import type { UserDb } from '../user.js';
 
 export { mountsUnder };
-
-const execFileP = promisify(execFile);
 
 export function isMounted(target: string): boolean {
   return mountsUnder(target).includes(target);
@@ -49,10 +46,8 @@ export async function mountRootfs(snapshots: Snapshotter, key: string, target: s
 export async function unmountRootfs(target: string): Promise<void> {
   const mounts = mountsUnder(target).sort((a, b) => b.length - a.length);
   for (const m of mounts) {
-    try {
-      await execFileP('umount', [m]);
-    } catch {
-      await execFileP('umount', ['-l', m]).catch(() => {});
-    }
+    // Through storage's long-lived shell: no fork of the daemon per umount.
+    const r = await runProgram('umount', [m]).catch(() => null);
+    if (r?.code !== 0) await runProgram('umount', ['-l', m]).catch(() => {});
   }
 }

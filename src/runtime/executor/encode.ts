@@ -15,103 +15,116 @@ export interface PlanHeader {
 const U32_MAX = 0xffffffff;
 const U64_MAX = (1n << 64n) - 1n;
 
+/** Field names are built only for an error message: a plan has hundreds of fields per start. */
+const fieldName = (at: string, name?: string): string => (name === undefined ? at : `${at}.${name}`);
+
+/** Appends into one growing buffer (no per-field allocations). */
 class Writer {
-  private chunks: Buffer[] = [];
+  private buf = Buffer.allocUnsafe(4096);
+  private len = 0;
 
-  u32(value: number, field: string): void {
+  private room(n: number): void {
+    if (this.len + n <= this.buf.length) return;
+    const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.len + n));
+    this.buf.copy(next, 0, 0, this.len);
+    this.buf = next;
+  }
+
+  u32(value: number, at: string, name?: string): void {
     if (!Number.isInteger(value) || value < 0 || value > U32_MAX) {
-      throw new RangeError(`${field}: expected an integer in 0..${U32_MAX}, got ${value}`);
+      throw new RangeError(`${fieldName(at, name)}: expected an integer in 0..${U32_MAX}, got ${value}`);
     }
-    const b = Buffer.alloc(4);
-    b.writeUInt32LE(value);
-    this.chunks.push(b);
+    this.room(4);
+    this.len = this.buf.writeUInt32LE(value, this.len);
   }
 
-  u64(value: bigint, field: string): void {
+  u64(value: bigint, at: string, name?: string): void {
     if (typeof value !== 'bigint' || value < 0n || value > U64_MAX) {
-      throw new RangeError(`${field}: expected a bigint in 0..2^64-1, got ${String(value)}`);
+      throw new RangeError(`${fieldName(at, name)}: expected a bigint in 0..2^64-1, got ${String(value)}`);
     }
-    const b = Buffer.alloc(8);
-    b.writeBigUInt64LE(value);
-    this.chunks.push(b);
+    this.room(8);
+    this.len = this.buf.writeBigUInt64LE(value, this.len);
   }
 
-  str(value: string, field: string): void {
-    if (typeof value !== 'string') throw new TypeError(`${field}: expected a string`);
-    if (value.includes('\0')) throw new RangeError(`${field}: must not contain NUL bytes`);
-    const bytes = Buffer.from(value, 'utf8');
-    this.u32(bytes.length, field);
-    this.chunks.push(bytes, Buffer.alloc(1));
+  str(value: string, at: string, name?: string): void {
+    if (typeof value !== 'string') throw new TypeError(`${fieldName(at, name)}: expected a string`);
+    if (value.includes('\0')) throw new RangeError(`${fieldName(at, name)}: must not contain NUL bytes`);
+    const n = Buffer.byteLength(value, 'utf8');
+    this.room(4 + n + 1);
+    this.len = this.buf.writeUInt32LE(n, this.len);
+    this.len += this.buf.write(value, this.len, 'utf8');
+    this.buf[this.len++] = 0;
   }
 
-  strList(values: string[], field: string): void {
-    this.u32(values.length, field);
-    values.forEach((v, i) => this.str(v, `${field}[${i}]`));
+  strList(values: string[], at: string, name: string): void {
+    this.u32(values.length, at, name);
+    for (let i = 0; i < values.length; i++) this.str(values[i]!, `${at}.${name}[${i}]`);
   }
 
   bytes(value: Uint8Array): void {
-    this.chunks.push(Buffer.from(value.buffer, value.byteOffset, value.byteLength));
+    this.room(value.byteLength);
+    this.buf.set(value, this.len);
+    this.len += value.byteLength;
   }
 
   done(): Buffer {
-    return Buffer.concat(this.chunks);
+    return this.buf.subarray(0, this.len);
   }
 }
 
 function encodeOp(w: Writer, op: ChildOp | PreOp, at: string): void {
-  const f = (name: string) => `${at}.${name}`;
   const code = OPCODES[op.op];
   if (code === undefined) throw new RangeError(`${at}.op: unknown operation ${JSON.stringify(op.op)}`);
-  w.u32(code, f('op'));
+  w.u32(code, at, 'op');
   switch (op.op) {
-    case 'setns': w.str(op.path, f('path')); w.u32(op.nstype, f('nstype')); break;
-    case 'unshare': w.u32(op.flags, f('flags')); break;
+    case 'setns': w.str(op.path, at, 'path'); w.u32(op.nstype, at, 'nstype'); break;
+    case 'unshare': w.u32(op.flags, at, 'flags'); break;
     case 'mount':
-      w.str(op.source, f('source')); w.str(op.target, f('target')); w.str(op.fstype, f('fstype'));
-      w.u32(op.flags, f('flags')); w.str(op.data, f('data'));
+      w.str(op.source, at, 'source'); w.str(op.target, at, 'target'); w.str(op.fstype, at, 'fstype');
+      w.u32(op.flags, at, 'flags'); w.str(op.data, at, 'data');
       break;
     case 'mount-in':
-      w.str(op.root, f('root')); w.str(op.source, f('source')); w.str(op.target, f('target'));
-      w.str(op.fstype, f('fstype')); w.u32(op.flags, f('flags')); w.str(op.data, f('data'));
+      w.str(op.root, at, 'root'); w.str(op.source, at, 'source'); w.str(op.target, at, 'target');
+      w.str(op.fstype, at, 'fstype'); w.u32(op.flags, at, 'flags'); w.str(op.data, at, 'data');
       break;
-    case 'mkdir': w.str(op.path, f('path')); w.u32(op.mode, f('mode')); w.u32(op.parents ? 1 : 0, f('parents')); break;
-    case 'touch': w.str(op.path, f('path')); w.u32(op.mode, f('mode')); break;
+    case 'mkdir': w.str(op.path, at, 'path'); w.u32(op.mode, at, 'mode'); w.u32(op.parents ? 1 : 0, at, 'parents'); break;
+    case 'touch': w.str(op.path, at, 'path'); w.u32(op.mode, at, 'mode'); break;
     case 'mknod':
-      w.str(op.path, f('path')); w.u32(op.mode, f('mode')); w.u32(op.major, f('major'));
-      w.u32(op.minor, f('minor')); w.u32(op.uid, f('uid')); w.u32(op.gid, f('gid'));
+      w.str(op.path, at, 'path'); w.u32(op.mode, at, 'mode'); w.u32(op.major, at, 'major');
+      w.u32(op.minor, at, 'minor'); w.u32(op.uid, at, 'uid'); w.u32(op.gid, at, 'gid');
       break;
-    case 'symlink': w.str(op.target, f('target')); w.str(op.path, f('path')); break;
-    case 'chmod': w.str(op.path, f('path')); w.u32(op.mode, f('mode')); break;
-    case 'pivot-root': case 'chroot': w.str(op.root, f('root')); break;
-    case 'chdir': w.str(op.path, f('path')); break;
-    case 'sethostname': case 'setdomainname': w.str(op.name, f('name')); break;
-    case 'write-file': w.str(op.path, f('path')); w.str(op.data, f('data')); break;
-    case 'setrlimit': w.u32(op.resource, f('resource')); w.u64(op.soft, f('soft')); w.u64(op.hard, f('hard')); break;
-    case 'umask': w.u32(op.mask, f('mask')); break;
-    case 'pty': w.str(op.consoleSocket ?? '', f('consoleSocket')); break;
+    case 'symlink': w.str(op.target, at, 'target'); w.str(op.path, at, 'path'); break;
+    case 'chmod': w.str(op.path, at, 'path'); w.u32(op.mode, at, 'mode'); break;
+    case 'pivot-root': case 'chroot': w.str(op.root, at, 'root'); break;
+    case 'chdir': w.str(op.path, at, 'path'); break;
+    case 'sethostname': case 'setdomainname': w.str(op.name, at, 'name'); break;
+    case 'write-file': w.str(op.path, at, 'path'); w.str(op.data, at, 'data'); break;
+    case 'setrlimit': w.u32(op.resource, at, 'resource'); w.u64(op.soft, at, 'soft'); w.u64(op.hard, at, 'hard'); break;
+    case 'umask': w.u32(op.mask, at, 'mask'); break;
+    case 'pty': w.str(op.consoleSocket ?? '', at, 'consoleSocket'); break;
     case 'setgroups':
-      w.u32(op.gids.length, f('gids'));
-      op.gids.forEach((g, i) => w.u32(g, `${f('gids')}[${i}]`));
+      w.u32(op.gids.length, at, 'gids');
+      op.gids.forEach((g, i) => w.u32(g, `${at}.gids[${i}]`));
       break;
-    case 'setresgid': w.u32(op.gid, f('gid')); break;
-    case 'setresuid': w.u32(op.uid, f('uid')); break;
+    case 'setresgid': w.u32(op.gid, at, 'gid'); break;
+    case 'setresuid': w.u32(op.uid, at, 'uid'); break;
     case 'caps':
-      for (const k of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) w.u64(op[k], f(k));
+      for (const k of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) w.u64(op[k], at, k);
       break;
     case 'seccomp':
       if (op.filter.byteLength % 8 !== 0 || op.filter.byteLength === 0 || op.filter.byteLength / 8 > 0xffff) {
-        throw new RangeError(`${f('filter')}: expected 1..65535 sock_filter instructions (8 bytes each), got ${op.filter.byteLength} bytes`);
+        throw new RangeError(`${at}.filter: expected 1..65535 sock_filter instructions (8 bytes each), got ${op.filter.byteLength} bytes`);
       }
-      w.u32(op.flags, f('flags')); w.u32(op.filter.byteLength, f('filter')); w.bytes(op.filter);
+      w.u32(op.flags, at, 'flags'); w.u32(op.filter.byteLength, at, 'filter'); w.bytes(op.filter);
       break;
-    case 'lookup': w.str(op.file, f('file')); w.str(op.path, f('path')); break;
-    case 'open-fifo': w.str(op.path, f('path')); break;
-    case 'close-fds': w.u32(op.from, f('from')); break;
-    case 'link-up': w.str(op.name, f('name')); break;
-    case 'clone-into-cgroup': w.str(op.path, f('path')); break;
+    case 'lookup': w.str(op.file, at, 'file'); w.str(op.path, at, 'path'); break;
+    case 'open-fifo': w.str(op.path, at, 'path'); break;
+    case 'close-fds': w.u32(op.from, at, 'from'); break;
+    case 'link-up': w.str(op.name, at, 'name'); break;
+    case 'clone-into-cgroup': w.str(op.path, at, 'path'); break;
     case 'exec':
-      w.str(op.file, f('file')); w.strList(op.argv, f('argv')); w.strList(op.env, f('env'));
-      w.str(op.searchPath, f('searchPath'));
+      w.str(op.file, at, 'file'); w.strList(op.argv, at, 'argv'); w.strList(op.env, at, 'env');
+      w.str(op.searchPath, at, 'searchPath');
       break;
     case 'sync-parent': case 'setsid': case 'keep-caps': case 'no-new-privs': case 'wait-start':
       break;
@@ -119,10 +132,11 @@ function encodeOp(w: Writer, op: ChildOp | PreOp, at: string): void {
 }
 
 function record(kind: number, body: Buffer): Buffer {
-  const head = Buffer.alloc(5);
-  head.writeUInt32LE(body.length + 1);
-  head.writeUInt8(kind, 4);
-  return Buffer.concat([head, body]);
+  const out = Buffer.allocUnsafe(5 + body.length);
+  out.writeUInt32LE(body.length + 1, 0);
+  out.writeUInt8(kind, 4);
+  body.copy(out, 5);
+  return out;
 }
 
 /** Encodes the plan record (the first message on the control channel). Throws naming the bad field. */

@@ -76,10 +76,10 @@ test('exec -it through tmux: a TTY sized like the terminal, input, exit code', a
     try {
       await until(() => tm.screen().includes('#'), 10_000, 'shell prompt');
       tm.send('tty; echo $TERM; stty size', 'Enter');
-      await until(() => /27 91/.test(tm.screen()), 5000, 'stty size');
+      await until(() => /27 91/.test(tm.screen()), 15_000, 'stty size');
       assert.match(tm.screen(), /\/dev\/pts\/\d+\s+xterm/);
       tm.send('exit 4', 'Enter');
-      await until(() => tm.screen().includes('EXITED='), 5000, 'exec exit');
+      await until(() => tm.screen().includes('EXITED='), 15_000, 'exec exit');
       assert.match(tm.screen(), /EXITED=4/);
     } finally {
       tm.kill();

@@ -23,10 +23,12 @@ export function leftovers(dataRoot: string, execRoot: string): Leftovers {
     .filter((m) => m.startsWith(path.join(execRoot, 'netns') + '/'));
   const rules = ['filter', 'nat'].flatMap((t) => execFileSync('iptables-save', ['-t', t], { encoding: 'utf8' }).split('\n')).filter((l) => l.includes(`-${tag}`));
   let leases: string[] = [];
+  const dir = path.join(dataRoot, 'network', 'endpoints');
   try {
-    const entries = JSON.parse(fs.readFileSync(path.join(dataRoot, 'network', 'endpoints.json'), 'utf8')) as Record<string, { sandbox?: unknown }>;
-    leases = Object.entries(entries).filter(([, e]) => e.sandbox).map(([id]) => id);
-  } catch { /* no file yet */ }
+    leases = fs.readdirSync(dir).filter((f) => f.endsWith('.json'))
+      .filter((f) => (JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')) as { sandbox?: unknown }).sandbox)
+      .map((f) => f.slice(0, -'.json'.length));
+  } catch { /* no directory yet */ }
   return { veths, netns, rules, leases };
 }
 

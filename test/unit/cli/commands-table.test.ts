@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Command } from 'commander';
-import { COMMAND_MODULES, isCommandName, registrations, registrationsFor } from '../../../src/cli/commands/index.js';
+import { COMMAND_MODULES, allRegistrations, isCommandName, registrationsFor } from '../../../src/cli/commands/index.js';
 import { rewriteManagement, topCommand } from '../../../src/cli/argv.js';
 import type { CliContext } from '../../../src/cli/context.js';
 
@@ -13,21 +13,23 @@ function topLevelNames(program: Command): string[] {
   return program.commands.flatMap((c) => [c.name(), ...c.aliases()]);
 }
 
-test('each command module registers exactly the top-level names the table gives it', () => {
+test('each command module registers exactly the top-level names the table gives it', async () => {
   for (const m of COMMAND_MODULES) {
     const program = new Command().enablePositionalOptions();
-    m.register(program, noContext);
+    (await m.load()).register(program, noContext);
     assert.deepEqual(new Set(topLevelNames(program)), new Set(m.names), `module registering ${m.names.join(', ')}`);
   }
 });
 
-test('registering only the invoked command yields the same command as registering all', () => {
+test('registering only the invoked command yields the same command as registering all', async () => {
+  const registrations = await allRegistrations();
   const all = new Command().enablePositionalOptions();
   for (const register of registrations) register(all, noContext);
   for (const name of topLevelNames(all)) {
     const some = new Command().enablePositionalOptions();
-    for (const register of registrationsFor(name)) register(some, noContext);
-    assert.ok(registrationsFor(name).length < registrations.length, `${name} registers a subset`);
+    const subset = await registrationsFor(name);
+    for (const register of subset) register(some, noContext);
+    assert.ok(subset.length < registrations.length, `${name} registers a subset`);
     const find = (p: Command) => p.commands.find((c) => c.name() === name || c.aliases().includes(name))!;
     const [full, lazy] = [find(all), find(some)];
     assert.ok(lazy, `${name} is registered`);
@@ -36,9 +38,11 @@ test('registering only the invoked command yields the same command as registerin
   }
 });
 
-test('help, an unknown or no command registers every module', () => {
+test('help, an unknown or no command registers every module, in table order', async () => {
+  const registrations = await allRegistrations();
+  assert.equal(registrations.length, COMMAND_MODULES.length);
   for (const name of [undefined, 'help', 'no-such-command', '--help']) {
-    assert.equal(registrationsFor(name).length, registrations.length, String(name));
+    assert.deepEqual(await registrationsFor(name), registrations, String(name));
   }
 });
 
