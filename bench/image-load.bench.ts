@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { ImageStore, loadImages } from '../src/image/index.js';
 import { removeTree } from '../src/storage/index.js';
-import { printTable, skipped, which, type Row } from './lib.js';
+import { dockerEngineMissing, printTable, skipped, which, type Row } from './lib.js';
 import { ensureBenchFixtures, IMAGE_TAG, CACHE_DIR } from './fixtures/debian-minbase.js';
 import { openScratchFs } from './fixtures/scratch-fs.js';
 
@@ -78,12 +78,6 @@ async function cleanup(dir: string): Promise<void> {
   await removeTree(dir);
 }
 
-function dockerEngine(): string | null {
-  if (!which('docker')) return 'docker CLI not installed';
-  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
-  return r.status === 0 && r.stdout.trim() ? null : 'no Docker engine running (`docker info` failed)';
-}
-
 const fx = await ensureBenchFixtures();
 const layerBytes = fx.layerBytes;
 
@@ -100,7 +94,7 @@ const wharfLoad = (archive: string): Case<{ root: string; store: ImageStore }> =
 });
 
 async function dockerLoad(): Promise<Row> {
-  const noDocker = dockerEngine();
+  const noDocker = dockerEngineMissing();
   if (noDocker) return skipped('docker load', noDocker);
   const rmi = () => spawnSync('docker', ['rmi', '-f', fx.imageId], { stdio: 'ignore' });
   return timed('docker load', { setup: rmi, run: () => sh('docker', ['load', '-q', '-i', fx.dockerArchive]), teardown: rmi },

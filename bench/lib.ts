@@ -1,5 +1,7 @@
 // Small helpers shared by the benchmarks: timing, percentiles, tables, tool detection.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { ping } from '../test/helpers/wharfd.js';
 
 export interface Row { name: string; runs: number; median: number; p90: number; note?: string }
 
@@ -9,6 +11,23 @@ export function which(cmd: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** Why `docker` cannot be compared (no CLI, or no engine answers it), or null when it can. */
+export function dockerEngineMissing(): string | null {
+  if (!which('docker')) return 'docker CLI not installed';
+  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
+  return r.status === 0 && r.stdout.trim() ? null : 'no Docker engine running (`docker info` failed)';
+}
+
+/** Why dockerd cannot be compared (not installed, not answering on its socket), or null when it can. The benches never start it. */
+export async function dockerdMissing(): Promise<string | null> {
+  const dockerd = which('dockerd');
+  if (!dockerd) return 'dockerd not installed';
+  if (!existsSync('/var/run/docker.sock') || !(await ping('/var/run/docker.sock'))) {
+    return `${dockerd} installed but not running (no answer on /var/run/docker.sock); not started by the bench`;
+  }
+  return null;
 }
 
 /** Runs fn `runs` times after `warmup` runs and returns timing percentiles in milliseconds. */

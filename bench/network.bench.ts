@@ -14,8 +14,8 @@ import { openNetworking } from '../src/network/index.js';
 import { run } from '../src/network/exec.js';
 import { hostsFile, resolvConf } from '../src/network/etc-files.js';
 import { createSandbox, removeSandbox } from '../src/network/netns.js';
-import { makeTempDir, ping, startWharfd, type Wharfd } from '../test/helpers/wharfd.js';
-import { measure, printTable, skipped, which, type Row } from './lib.js';
+import { makeTempDir, startWharfd, type Wharfd } from '../test/helpers/wharfd.js';
+import { dockerdMissing, measure, printTable, skipped, which, type Row } from './lib.js';
 
 const RUNS = Number(process.env.WHARF_BENCH_RUNS ?? 20);
 const DOCKER = '/usr/bin/docker';
@@ -115,11 +115,9 @@ async function engineRows(prefix: string, bin: string, env: NodeJS.ProcessEnv, p
 async function otherEngines(): Promise<{ rows: Row[]; summary: string[] }> {
   const rows: Row[] = [];
   const summary: string[] = [];
-  const dockerd = which('dockerd');
-  if (!dockerd) rows.push(skipped('dockerd', 'not installed'));
-  else if (!fs.existsSync('/var/run/docker.sock') || !(await ping('/var/run/docker.sock'))) {
-    rows.push(skipped('dockerd', `${dockerd} installed but not running (no answer on /var/run/docker.sock); not started by the bench`));
-  } else {
+  const noDockerd = await dockerdMissing();
+  if (noDockerd) rows.push(skipped('dockerd', noDockerd));
+  else {
     const env = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' };
     try {
       await cli(DOCKER, env, ['image', 'inspect', 'busybox']);

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ImageStore } from '../src/image/index.js';
 import { RegistryService } from '../src/registry/index.js';
 import { removeTree } from '../src/storage/index.js';
-import { printTable, skipped, which, type Row } from './lib.js';
+import { dockerEngineMissing, printTable, skipped, which, type Row } from './lib.js';
 import { ensureBenchFixtures, CACHE_DIR } from './fixtures/debian-minbase.js';
 import { openScratchFs } from './fixtures/scratch-fs.js';
 
@@ -153,12 +153,6 @@ async function stopRegistry(child: ChildProcess): Promise<void> {
   clearTimeout(t);
 }
 
-function dockerEngine(): string | null {
-  if (!which('docker')) return 'docker CLI not installed';
-  const r = spawnSync('docker', ['info', '--format', '{{.ServerVersion}}'], { encoding: 'utf8', timeout: 15_000 });
-  return r.status === 0 && r.stdout.trim() ? null : 'no Docker engine running (`docker info` failed)';
-}
-
 const fx = await ensureBenchFixtures();
 const scratch = openScratchFs(CACHE_DIR);
 const rows: Row[] = [];
@@ -216,7 +210,7 @@ try {
     };
 
     const dockerPull = async (): Promise<Row> => {
-      const noDocker = dockerEngine();
+      const noDocker = dockerEngineMissing();
       if (noDocker) return skipped('docker pull', noDocker);
       // dockerd treats 127.0.0.0/8 registries as insecure by default.
       const rmi = () => spawnSync('docker', ['rmi', '-f', ref], { stdio: 'ignore' });

@@ -9,9 +9,9 @@ import * as path from 'node:path';
 import { spawn } from 'node:child_process';
 import { Pool } from 'undici';
 import { buildBusyboxImage, ImageStore } from '../src/image/index.js';
-import { makeTempDir, ping, processMemory, startWharfd, type Wharfd } from '../test/helpers/wharfd.js';
+import { makeTempDir, processMemory, startWharfd, type Wharfd } from '../test/helpers/wharfd.js';
 import { WHARFD_NODE_ENV, WHARFD_NODE_FLAGS } from '../src/daemon/node-flags.js';
-import { measure, printTable, skipped, which, type Row } from './lib.js';
+import { dockerdMissing, measure, printTable, skipped, which, type Row } from './lib.js';
 import { profileEngine } from './wharfd-profile.js';
 
 const RUNS = Number(process.env.WHARF_BENCH_RUNS ?? 20);
@@ -92,11 +92,9 @@ function apiRun(pool: Pool, phases: Record<string, number[]>, networkMode: strin
 
 async function otherEngines(): Promise<Row[]> {
   const rows: Row[] = [];
-  const dockerd = which('dockerd');
-  if (!dockerd) rows.push(skipped('dockerd: docker run --rm busybox true', 'dockerd not installed'));
-  else if (!fs.existsSync('/var/run/docker.sock') || !(await ping('/var/run/docker.sock'))) {
-    rows.push(skipped('dockerd: docker run --rm busybox true', `${dockerd} installed but not running (no answer on /var/run/docker.sock); not started by the bench`));
-  } else {
+  const noDockerd = await dockerdMissing();
+  if (noDockerd) rows.push(skipped('dockerd: docker run --rm busybox true', noDockerd));
+  else {
     const env = { ...process.env, DOCKER_HOST: 'unix:///var/run/docker.sock' };
     try {
       await docker(env, ['image', 'inspect', 'busybox']);
