@@ -13,7 +13,7 @@ import { FLAG_ALIASES } from './options/run-flags.js';
 const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
 
 /** The program with the commands `command` needs (all of them for help or an unknown command). */
-async function buildProgram(context: () => CliContext, command: string | undefined): Promise<Command> {
+async function buildProgram(context: () => CliContext, command: string | undefined, versionOnly = false): Promise<Command> {
   const program = new Command('wharf')
     .description('A self-sufficient runtime for containers')
     .usage('[OPTIONS] COMMAND')
@@ -33,7 +33,8 @@ async function buildProgram(context: () => CliContext, command: string | undefin
     process.stdout.write(`${versionLine()}\n`);
     throw new CommanderError(0, 'commander.version', versionLine());
   });
-  for (const register of await registrationsFor(command)) register(program, context);
+  // `wharf --version` (no command) prints and exits: no command needs registering.
+  if (!versionOnly) for (const register of await registrationsFor(command)) register(program, context);
   for (const c of program.commands) c.exitOverride().configureOutput({ outputError: () => {} });
   return program;
 }
@@ -105,7 +106,8 @@ export async function main(argv: string[]): Promise<number> {
   };
   // Registering every command costs tens of ms: only the invoked one is (after `container ls` -> `ps`).
   const rewritten = rewriteManagement(argv, isCommandName);
-  program = await buildProgram(context, topCommand(rewritten));
+  const top = topCommand(rewritten);
+  program = await buildProgram(context, top, top === undefined && rewritten.some((a) => a === '-v' || a === '--version'));
   const p = program;
   const args = normalizeFlags(rewritten, p, FLAG_ALIASES);
   const cmd = chosenCommand(p, args);
