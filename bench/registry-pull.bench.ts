@@ -50,6 +50,7 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
   const times: number[] = [];
   const cpus: number[] = [];
   const regCpus: number[] = [];
+  let first = 0;
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const s = await c.setup();
     try {
@@ -57,6 +58,7 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
       const r0 = cpuOfPid(registryPid);
       const t0 = process.hrtime.bigint();
       await c.run(s);
+      if (i === 0) first = Number(process.hrtime.bigint() - t0) / 1e6;
       if (i >= WARMUP) {
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
         cpus.push(cpuMs() - c0);
@@ -71,7 +73,7 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
   const mbps = blobBytes / 1e6 / (at(0.5) / 1000);
   return {
     name, runs: RUNS, median: at(0.5), p90: at(0.9),
-    note: `${mbps.toFixed(0)} MB/s gz; cpu ${median(cpus).toFixed(0)} ms (+ registry ${median(regCpus).toFixed(0)} ms)${note ? '; ' + note : ''}`,
+    note: `${mbps.toFixed(0)} MB/s gz; cpu ${median(cpus).toFixed(0)} ms (+ registry ${median(regCpus).toFixed(0)} ms); first (warm-up) run ${first.toFixed(0)} ms${note ? '; ' + note : ''}`,
   };
 }
 
