@@ -139,8 +139,9 @@ export class ContainerStore<C, S> {
     const dir = this.dirOf(id);
     try {
       await fs.mkdir(dir, { recursive: false, mode: 0o710 });
-      // state first: config.json is the commit point that load() requires.
-      await writeJsonAtomic(path.join(dir, STATE), rec.state, 0o600);
+      // state first: config.json is the commit point that load() requires. The state is saved
+      // without fsyncs, as every later state save: with lostState, load() rebuilds a lost one.
+      await writeJsonAtomic(path.join(dir, STATE), rec.state, 0o600, { durable: !this.lostState });
       await writeJsonAtomic(path.join(dir, CONFIG), configFile(rec), 0o600);
     } catch (err) {
       this.releaseName(name, id);
