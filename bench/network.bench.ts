@@ -41,7 +41,7 @@ function statTimes(pid: number | string): number[] {
 
 /**
  * [own CPU, CPU of its tools] of a process so far, in ms. Tools: reaped children, plus what the
- * live children (the daemon's tool shell) used and reaped, so tools run through it count too.
+ * live children (the daemon's long-lived shells, storage/program-runner.ts) used and reaped, so tools run through it count too.
  */
 function cpuOf(pid: number | 'self'): [number, number] {
   const [u, s, cu, cs] = statTimes(pid);
@@ -182,14 +182,14 @@ async function breakdown(): Promise<Row[]> {
     }]);
     const made: string[] = [];
     const sandboxBlock: number[] = [];
-    rows.push(await withCpu('self', 'createSandbox: unshare + ip -batch (netns, veth, addr, route) via the tool shell', RUNS, async () => {
+    rows.push(await withCpu('self', 'createSandbox: unshare + ip -batch (netns, veth, addr, route) via a long-lived shell', RUNS, async () => {
       const p = path.join(nsDir, randomBytes(4).toString('hex'));
       const b = blocked(() => sandbox(p));
       sandboxBlock.push(b.ms);
       await b.done;
       made.push(p);
     }));
-    rows.push(await withCpu('self', 'removeSandbox: umount via the tool shell + rm', RUNS, async () => {
+    rows.push(await withCpu('self', 'removeSandbox: umount via a long-lived shell + rm', RUNS, async () => {
       const p = made.pop() ?? path.join(nsDir, 'none');
       await removeSandbox(p);
     }));

@@ -2,10 +2,11 @@
 // A whole sandbox is made by ONE command: `unshare --net=<path> ip -batch -` creates the namespace,
 // pins it at <path>, and runs the batch inside it; the host end of each veth is created straight
 // into the daemon's namespace (netns /proc/<pid>/ns/net), enslaved to its bridge by index.
-// The commands go through a long-lived shell (tool-shell.ts), not a spawn of the daemon each.
+// The commands go through long-lived shells (storage/program-runner.ts), not a spawn of the daemon each.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ToolShell } from './tool-shell.js';
+import { runProgram } from '../storage/program-runner.js';
+import { system } from './errors.js';
 
 export interface IfaceSpec {
   /** Name inside the container (eth0, eth1...). */
@@ -42,8 +43,13 @@ export function ifaceBatch(ifaces: IfaceSpec[], hostNetns: string, loUp: boolean
 }
 
 const SELF_NETNS = `/proc/${process.pid}/ns/net`;
-const shell = new ToolShell();
-const run = (cmd: string, args: string[], input?: string): Promise<string> => shell.run(cmd, args, input);
+/** Runs `cmd args` (stdin: `input`); its output, or a clear error naming the command on a non-zero exit. */
+async function run(cmd: string, args: string[], input?: string): Promise<string> {
+  const r = await runProgram(cmd, args, input === undefined ? {} : { input });
+  const out = r.stdout + r.stderr;
+  if (r.code !== 0) throw system(`${cmd} ${args.join(' ')} failed (${r.code}): ${out.trim()}`);
+  return out;
+}
 
 /** Creates the namespace pinned at `nsPath` with its interfaces; nothing is left on failure. */
 export async function createSandbox(nsPath: string, ifaces: IfaceSpec[]): Promise<void> {

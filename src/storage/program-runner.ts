@@ -45,11 +45,15 @@ class Shell {
 
   get busy(): number { return this.pending.length; }
 
-  run(cmd: string, args: string[], cwd?: string): Promise<ProgramResult> {
+  run(cmd: string, args: string[], cwd?: string, input?: string): Promise<ProgramResult> {
     const t = this.token;
     const argv = [cmd, ...args].map(quote).join(' ');
     // Another directory: in a subshell, so the shell's own stays Node's (as for a direct spawn).
-    const line = `${cwd ? `(cd ${quote(cwd)} && exec ${argv})` : argv} </dev/null; printf '\\n${t} %d\\n' $?; printf '\\n${t}\\n' >&2\n`;
+    const command = cwd ? `(cd ${quote(cwd)} && exec ${argv})` : argv;
+    // stdin: the input as a quoted here-document (no expansion), else nothing.
+    const stdin = input === undefined ? ' </dev/null' : ` <<'${t}'\n${input}${input.endsWith('\n') || input === '' ? '' : '\n'}${t}\n`;
+    const status = `printf '\\n${t} %d\\n' $?; printf '\\n${t}\\n' >&2\n`;
+    const line = input === undefined ? `${command}${stdin}; ${status}` : `${command}${stdin}${status}`;
     return new Promise<ProgramResult>((resolve, reject) => {
       this.pending.push({ resolve, reject });
       this.hold(true);
@@ -94,9 +98,15 @@ class Shell {
 const shells: Shell[] = [];
 let noShell = false;
 
-/** Runs `cmd args` (found on PATH) in `cwd`; resolves with its status and output, never rejects on a non-zero exit. */
-export async function runProgram(cmd: string, args: string[], opts: { cwd?: string } = {}): Promise<ProgramResult> {
-  if (!noShell) {
+/**
+ * Runs `cmd args` (found on PATH) in `cwd`, with `input` as its stdin (text lines: a final newline
+ * is added when missing); resolves with its status and output, never rejects on a non-zero exit.
+ */
+export async function runProgram(cmd: string, args: string[], opts: { cwd?: string; input?: string } = {}): Promise<ProgramResult> {
+  // The input travels as a here-document ended by a shell's token line (24 hex digits): an input
+  // holding such a line (never seen in practice) goes to a direct spawn.
+  const viaShell = opts.input === undefined || !/^[0-9a-f]{24}$/m.test(opts.input);
+  if (!noShell && viaShell) {
     for (let i = shells.length - 1; i >= 0; i--) if (shells[i]!.dead) shells.splice(i, 1);
     let sh = shells.find((s) => s.busy === 0);
     if (!sh && shells.length < MAX_SHELLS) {
@@ -105,7 +115,7 @@ export async function runProgram(cmd: string, args: string[], opts: { cwd?: stri
     sh ??= shells.reduce<Shell | undefined>((a, s) => (!a || s.busy < a.busy ? s : a), undefined);
     if (sh) {
       try {
-        return await sh.run(cmd, args, opts.cwd);
+        return await sh.run(cmd, args, opts.cwd, opts.input);
       } catch (err) {
         if ((err as NodeJS.ErrnoException).code === 'ENOENT') noShell = true; // no /bin/sh: spawn directly
         else throw err;
@@ -113,9 +123,11 @@ export async function runProgram(cmd: string, args: string[], opts: { cwd?: stri
     }
   }
   return new Promise((resolve, reject) => {
-    execFile(cmd, args, { cwd: opts.cwd, encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, { cwd: opts.cwd, encoding: 'utf8', maxBuffer: 1 << 30 }, (err, stdout, stderr) => {
       if (err && typeof err.code !== 'number') return reject(err);
       resolve({ code: err ? (err.code as unknown as number) : 0, stdout, stderr });
     });
+    child.stdin?.on('error', () => {}); // a program that exits without reading its input
+    child.stdin?.end(opts.input ?? '');
   });
 }

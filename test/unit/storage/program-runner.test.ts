@@ -53,3 +53,15 @@ test('Node exits while its shells are idle (they end with it)', () => {
   assert.equal(r.stdout, 'hi\n');
   assert.ok(Date.now() - t0 < 15_000);
 });
+
+test('input reaches the program\'s stdin exactly: lines, quotes, $ and backticks, with or without a final newline', async () => {
+  const batch = 'link add a type veth peer name b\n$HOME `id` \'q\' "d"\n\tlast line';
+  assert.deepEqual(await runProgram('cat', [], { input: batch }), { code: 0, stdout: batch + '\n', stderr: '' });
+  assert.equal((await runProgram('cat', [], { input: 'one\n' })).stdout, 'one\n');
+  assert.equal((await runProgram('wc', ['-c'], { input: '' })).stdout.trim(), '0');
+  // A line that could end the shell's here-document goes to a direct spawn instead, whole.
+  const tokenLike = 'a\n0123456789abcdef01234567\nb';
+  assert.equal((await runProgram('cat', [], { input: tokenLike })).stdout, tokenLike);
+  const failed = await runProgram('sh', ['-c', 'read x; echo "got $x" >&2; exit 5'], { input: 'it' });
+  assert.deepEqual(failed, { code: 5, stdout: '', stderr: 'got it\n' });
+});
