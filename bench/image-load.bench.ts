@@ -5,32 +5,15 @@
 // WHARF_BENCH_ONLY=<text> runs only the tools whose name contains it (e.g. "wharf").
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { ImageStore, loadImages } from '../src/image/index.js';
 import { removeTree } from '../src/storage/index.js';
-import { dockerEngineMissing, printTable, skipped, which, type Row } from './lib.js';
+import { dockerEngineMissing, median, printTable, selfCpuMs, sh, skipped, skopeoUmoci, which, type Case, type Row } from './lib.js';
 import { ensureBenchFixtures, IMAGE_TAG, CACHE_DIR } from './fixtures/debian-minbase.js';
 import { openScratchFs } from './fixtures/scratch-fs.js';
 
 const RUNS = Math.max(1, Number(process.env.WHARF_BENCH_RUNS ?? 5));
 const WARMUP = 1;
-
-interface Case<S> {
-  setup: () => Promise<S> | S;
-  run: (s: S) => Promise<unknown> | unknown;
-  teardown: (s: S) => Promise<unknown> | unknown;
-}
-
-const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
-
-/** CPU time (user + system, ms) of this process plus its waited-for children so far. */
-function cpuMs(): number {
-  const own = process.cpuUsage();
-  const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  return (own.user + own.system) / 1000 + (Number(f[13]) + Number(f[14])) * TICK_MS; // cutime, cstime
-}
-
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
 
 /**
  * Like lib's measure(), but only `run` is timed; setup and teardown (rm -rf of the result) are not.
@@ -42,12 +25,12 @@ async function timed<S>(name: string, c: Case<S>, note = '', cpuVisible = true):
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const s = await c.setup();
     try {
-      const c0 = cpuMs();
+      const c0 = selfCpuMs();
       const t0 = process.hrtime.bigint();
       await c.run(s);
       if (i >= WARMUP) {
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        cpus.push(cpuMs() - c0);
+        cpus.push(selfCpuMs() - c0);
       }
     } finally {
       await c.teardown(s);
@@ -58,10 +41,6 @@ async function timed<S>(name: string, c: Case<S>, note = '', cpuVisible = true):
   const mbps = layerBytes / 1e6 / (at(0.5) / 1000);
   const cpu = cpuVisible ? `cpu ${median(cpus).toFixed(0)} ms` : 'cpu not visible (daemon)';
   return { name, runs: RUNS, median: at(0.5), p90: at(0.9), note: `${mbps.toFixed(0)} MB/s; ${cpu}${note ? '; ' + note : ''}` };
-}
-
-function sh(cmd: string, args: string[]): void {
-  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 let scratchDir = '';
@@ -101,24 +80,12 @@ async function dockerLoad(): Promise<Row> {
     'into the engine\'s own data root', false);
 }
 
-async function skopeoUmoci(): Promise<Row> {
+async function skopeoUmociRow(): Promise<Row> {
   const missing = ['skopeo', 'umoci'].filter((t) => !which(t));
   if (missing.length) return skipped('skopeo copy + umoci unpack', `${missing.join(', ')} not installed`);
-  const copy: number[] = [];
-  const unpack: number[] = [];
-  const row = await timed('skopeo copy + umoci unpack', {
-    setup: () => tempDir('wharf-bench-umoci-'),
-    run: (dir) => {
-      const t0 = performance.now();
-      sh('skopeo', ['copy', '-q', `docker-archive:${fx.dockerArchive}`, `oci:${dir}/oci:bench`]);
-      const t1 = performance.now();
-      sh('umoci', ['unpack', '--image', `${dir}/oci:bench`, `${dir}/bundle`]);
-      copy.push(t1 - t0);
-      unpack.push(performance.now() - t1);
-    },
-    teardown: cleanup,
-  });
-  row.note += `; skopeo copy ${median(copy.slice(WARMUP)).toFixed(0)} ms + umoci unpack ${median(unpack.slice(WARMUP)).toFixed(0)} ms`;
+  const su = skopeoUmoci([`docker-archive:${fx.dockerArchive}`], () => tempDir('wharf-bench-umoci-'), cleanup);
+  const row = await timed('skopeo copy + umoci unpack', su.case);
+  row.note += `; ${su.note(WARMUP)}`;
   return row;
 }
 
@@ -136,7 +103,7 @@ const tools: Array<[string, () => Promise<Row>]> = [
   ['wharf load (docker-archive)', () => timed('wharf load (docker-archive)', wharfLoad(fx.dockerArchive), 'verify, store blob, unpack to overlay layer; durable')],
   ['wharf load (OCI layout tar)', () => timed('wharf load (OCI layout tar)', wharfLoad(fx.ociArchive), 'same, from an OCI layout')],
   ['docker load', dockerLoad],
-  ['skopeo copy + umoci unpack', skopeoUmoci],
+  ['skopeo copy + umoci unpack', skopeoUmociRow],
   ['tar -x (layer)', () => timed('tar -x (layer)', tarX(false), 'page cache only, not durable')],
   ['tar -x + sync -f (layer)', () => timed('tar -x + sync -f (layer)', tarX(true), 'durable like wharf')],
 ];

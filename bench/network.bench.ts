@@ -4,7 +4,6 @@
 // dockerd/podman columns when they are installed and answer; then, in this process, what the
 // network layer's steps cost (netns creation, the veth batch, /etc files, release), with the
 // event-loop time each blocks and the CPU of the spawned tools. WHARF_BENCH_RUNS sets the runs.
-import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -15,44 +14,26 @@ import { run } from '../src/network/exec.js';
 import { hostsFile, resolvConf } from '../src/network/etc-files.js';
 import { createSandbox, removeSandbox } from '../src/network/netns.js';
 import { makeTempDir, startWharfd, type Wharfd } from '../test/helpers/wharfd.js';
-import { dockerdMissing, measure, printTable, skipped, which, type Row } from './lib.js';
+import { cpuTimesOf, dockerdMissing, measure, printTable, runTool, skipped, which, type Row } from './lib.js';
 
 const RUNS = Number(process.env.WHARF_BENCH_RUNS ?? 20);
 const DOCKER = '/usr/bin/docker';
-const TICK_MS = 10; // USER_HZ 100
-
-function cli(bin: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`${bin} ${args.join(' ')}: exit ${code}: ${err.trim()}`))));
-  });
-}
-
-function statTimes(pid: number | string): number[] {
-  try {
-    return fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ').slice(11, 15).map((x) => Number(x) * TICK_MS);
-  } catch { return [0, 0, 0, 0]; }
-}
+const cli = (bin: string, env: NodeJS.ProcessEnv, args: string[]): Promise<string> => runTool(bin, args, env);
 
 /**
  * [own CPU, CPU of its tools] of a process so far, in ms. Tools: reaped children, plus what the
  * live children (the daemon's long-lived shells, storage/program-runner.ts) used and reaped, so tools run through it count too.
  */
 function cpuOf(pid: number | 'self'): [number, number] {
-  const [u, s, cu, cs] = statTimes(pid);
-  let tools = cu! + cs!;
+  const [u, s, cu, cs] = cpuTimesOf(pid);
+  let tools = cu + cs;
   const real = pid === 'self' ? process.pid : pid;
   for (const tid of fs.readdirSync(`/proc/${real}/task`)) {
     let kids: string[] = [];
     try { kids = fs.readFileSync(`/proc/${real}/task/${tid}/children`, 'utf8').trim().split(' ').filter(Boolean); } catch { /* gone */ }
-    for (const k of kids) tools += statTimes(k).reduce((a, b) => a + b, 0);
+    for (const k of kids) tools += cpuTimesOf(k).reduce((a, b) => a + b, 0);
   }
-  return [u! + s!, tools];
+  return [u + s, tools];
 }
 
 /** measure() with the CPU per run of `pid` and its children (the tools it spawned) in the note. */

@@ -13,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { ImageStore } from '../src/image/index.js';
 import { RegistryService } from '../src/registry/index.js';
 import { removeTree } from '../src/storage/index.js';
-import { dockerEngineMissing, printTable, skipped, which, type Row } from './lib.js';
+import { cpuOfPid, dockerEngineMissing, median, printTable, selfCpuMs, sh, skipped, skopeoUmoci, which, type Case, type Row } from './lib.js';
 import { ensureBenchFixtures, CACHE_DIR } from './fixtures/debian-minbase.js';
 import { openScratchFs } from './fixtures/scratch-fs.js';
 
@@ -21,26 +21,6 @@ const RUNS = Math.max(1, Number(process.env.WHARF_BENCH_RUNS ?? 5));
 const WARMUP = 1;
 const REPO = 'bench/debian';
 const TAG = 'minbase';
-const TICK_MS = 1000 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim() || 100);
-
-/** CPU time (user + system, ms) of this process plus its waited-for children so far. */
-function cpuMs(): number {
-  const own = process.cpuUsage();
-  const f = fs.readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
-  return (own.user + own.system) / 1000 + (Number(f[13]) + Number(f[14])) * TICK_MS;
-}
-/** CPU time (ms) of another process (the registry) so far. */
-function cpuOfPid(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)]!;
-
-interface Case<S> {
-  setup: () => Promise<S> | S;
-  run: (s: S) => Promise<unknown> | unknown;
-  teardown: (s: S) => Promise<unknown> | unknown;
-}
 
 let registryPid = 0;
 let blobBytes = 0;
@@ -54,14 +34,14 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const s = await c.setup();
     try {
-      const c0 = cpuMs();
+      const c0 = selfCpuMs();
       const r0 = cpuOfPid(registryPid);
       const t0 = process.hrtime.bigint();
       await c.run(s);
       if (i === 0) first = Number(process.hrtime.bigint() - t0) / 1e6;
       if (i >= WARMUP) {
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        cpus.push(cpuMs() - c0);
+        cpus.push(selfCpuMs() - c0);
         regCpus.push(cpuOfPid(registryPid) - r0);
       }
     } finally {
@@ -75,10 +55,6 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
     name, runs: RUNS, median: at(0.5), p90: at(0.9),
     note: `${mbps.toFixed(0)} MB/s gz; cpu ${median(cpus).toFixed(0)} ms (+ registry ${median(regCpus).toFixed(0)} ms); first (warm-up) run ${first.toFixed(0)} ms${note ? '; ' + note : ''}`,
   };
-}
-
-function sh(cmd: string, args: string[]): void {
-  execFileSync(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
 }
 
 let scratchDir = '';
@@ -191,23 +167,11 @@ try {
       teardown: ({ root }) => cleanup(root),
     };
 
-    const skopeoUmoci = async (): Promise<Row> => {
+    const skopeoUmociRow = async (): Promise<Row> => {
       if (!which('umoci')) return skipped('skopeo copy + umoci unpack', 'umoci not installed');
-      const copy: number[] = [];
-      const unpack: number[] = [];
-      const row = await timed('skopeo copy + umoci unpack', {
-        setup: () => tempDir('wharf-bench-umoci-'),
-        run: (dir) => {
-          const t0 = performance.now();
-          sh('skopeo', ['copy', '-q', '--src-tls-verify=false', `docker://${ref}`, `oci:${dir}/oci:bench`]);
-          const t1 = performance.now();
-          sh('umoci', ['unpack', '--image', `${dir}/oci:bench`, `${dir}/bundle`]);
-          copy.push(t1 - t0);
-          unpack.push(performance.now() - t1);
-        },
-        teardown: cleanup,
-      });
-      row.note += `; skopeo copy ${median(copy.slice(WARMUP)).toFixed(0)} ms + umoci unpack ${median(unpack.slice(WARMUP)).toFixed(0)} ms`;
+      const su = skopeoUmoci(['--src-tls-verify=false', `docker://${ref}`], () => tempDir('wharf-bench-umoci-'), cleanup);
+      const row = await timed('skopeo copy + umoci unpack', su.case);
+      row.note += `; ${su.note(WARMUP)}`;
       return row;
     };
 
@@ -224,7 +188,7 @@ try {
     const only = process.env.WHARF_BENCH_ONLY ?? '';
     const tools: Array<[string, () => Promise<Row>]> = [
       ['wharf pull', () => timed('wharf pull', wharfPull, 'download + verify + gunzip + diffID + unpack to overlay layer; durable')],
-      ['skopeo copy + umoci unpack', skopeoUmoci],
+      ['skopeo copy + umoci unpack', skopeoUmociRow],
       ['docker pull', dockerPull],
       ['gzip -dc (layer blob)', () => timed('gzip -dc (layer blob)', {
         setup: () => undefined, run: () => sh('sh', ['-c', `gzip -dc '${blobFile}' > /dev/null`]), teardown: () => undefined,

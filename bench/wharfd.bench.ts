@@ -11,33 +11,16 @@ import { Pool } from 'undici';
 import { buildBusyboxImage, ImageStore } from '../src/image/index.js';
 import { makeTempDir, processMemory, startWharfd, type Wharfd } from '../test/helpers/wharfd.js';
 import { WHARFD_NODE_ENV, WHARFD_NODE_FLAGS } from '../src/daemon/node-flags.js';
-import { dockerdMissing, measure, printTable, skipped, which, type Row } from './lib.js';
+import { cpuOfPid, dockerdMissing, measure, median, printTable, runTool, skipped, which, type Row } from './lib.js';
 import { profileEngine } from './wharfd-profile.js';
 
 const RUNS = Number(process.env.WHARF_BENCH_RUNS ?? 20);
 const DETACHED = 50;
 const DOCKER = '/usr/bin/docker';
-const TICK_MS = 10; // USER_HZ 100 on Linux
-
 const NEWER_DOCKER = '/usr/local/bin/docker';
 
-function docker(env: NodeJS.ProcessEnv, args: string[], bin = DOCKER): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => { out += d; });
-    child.stderr.setEncoding('utf8').on('data', (d: string) => { err += d; });
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out.trim()) : reject(new Error(`docker ${args.join(' ')}: exit ${code}: ${err.trim()}`))));
-  });
-}
-
-/** User + system CPU time of a process so far, in ms. */
-function cpuOf(pid: number): number {
-  const f = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_MS;
-}
+const docker = (env: NodeJS.ProcessEnv, args: string[], bin = DOCKER): Promise<string> => runTool(bin, args, env);
+const cpuOf = cpuOfPid;
 
 /** measure() plus the daemon's CPU time per run in the note. */
 async function withCpu(d: Wharfd, name: string, runs: number, fn: () => Promise<unknown>, note = ''): Promise<Row> {
@@ -48,7 +31,6 @@ async function withCpu(d: Wharfd, name: string, runs: number, fn: () => Promise<
 }
 
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
-const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Mounts under `dir` and cgroup directories of `ids`: what a clean teardown leaves (nothing). */
 function leftovers(dir: string, ids: string[]): string[] {
