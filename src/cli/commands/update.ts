@@ -2,7 +2,8 @@
 import type { Command } from 'commander';
 import { enc, forEachContainer } from '../containers/each.js';
 import type { CliContext } from '../context.js';
-import { addFlags, OptionError } from '../options/flags.js';
+import { addFlags, OptionError, type FlagDef } from '../options/flags.js';
+import { CONTAINER_FLAGS } from '../options/run-flags.js';
 import { parseRestartPolicy } from '../options/values.js';
 
 interface UpdateOptions {
@@ -23,26 +24,32 @@ export function updateBody(o: UpdateOptions): Record<string, unknown> {
   return body;
 }
 
+/**
+ * run's definitions of the flags update takes, without defaults (a flag not given leaves that
+ * setting as it is); docker words three of them differently here.
+ */
+function UPDATE_FLAGS(): FlagDef[] {
+  const from = (names: string, desc?: string): FlagDef => {
+    const def = CONTAINER_FLAGS.find((f) => f.names === names);
+    if (!def) throw new Error(`update: no run flag ${names}`);
+    const { default: _runDefault, ...rest } = def;
+    return desc ? { ...rest, desc } : rest;
+  };
+  return [
+    from('--blkio-weight'), from('--cpu-period'), from('--cpu-quota'),
+    from('--cpu-rt-period', 'Limit the CPU real-time period in microseconds'),
+    from('--cpu-rt-runtime', 'Limit the CPU real-time runtime in microseconds'),
+    from('-c, --cpu-shares'), from('--cpus'), from('--cpuset-cpus'), from('--cpuset-mems'), from('--kernel-memory'),
+    from('-m, --memory'), from('--memory-reservation'),
+    from('--memory-swap', 'Swap limit equal to memory plus swap: -1 to enable unlimited swap'),
+    from('--pids-limit'), from('--restart'),
+  ];
+}
+
 export function register(program: Command, ctx: () => CliContext): void {
   const cmd = program.command('update').description('Update configuration of one or more containers')
     .usage('[OPTIONS] CONTAINER [CONTAINER...]').argument('<containers...>');
-  addFlags(cmd, [
-    { names: '--blkio-weight', kind: 'uint16', desc: 'Block IO (relative weight), between 10 and 1000, or 0 to disable' },
-    { names: '--cpu-period', kind: 'int', desc: 'Limit CPU CFS (Completely Fair Scheduler) period' },
-    { names: '--cpu-quota', kind: 'int', desc: 'Limit CPU CFS (Completely Fair Scheduler) quota' },
-    { names: '--cpu-rt-period', kind: 'int', desc: 'Limit the CPU real-time period in microseconds' },
-    { names: '--cpu-rt-runtime', kind: 'int', desc: 'Limit the CPU real-time runtime in microseconds' },
-    { names: '-c, --cpu-shares', kind: 'int', desc: 'CPU shares (relative weight)' },
-    { names: '--cpus', kind: 'cpus', desc: 'Number of CPUs' },
-    { names: '--cpuset-cpus', kind: 'string', desc: 'CPUs in which to allow execution (0-3, 0,1)' },
-    { names: '--cpuset-mems', kind: 'string', desc: 'MEMs in which to allow execution (0-3, 0,1)' },
-    { names: '--kernel-memory', kind: 'bytes', desc: 'Kernel memory limit', hidden: true },
-    { names: '-m, --memory', kind: 'bytes', desc: 'Memory limit' },
-    { names: '--memory-reservation', kind: 'bytes', desc: 'Memory soft limit' },
-    { names: '--memory-swap', kind: 'swap', desc: "Swap limit equal to memory plus swap: -1 to enable unlimited swap" },
-    { names: '--pids-limit', kind: 'int', desc: 'Tune container pids limit (set -1 for unlimited)' },
-    { names: '--restart', kind: 'string', desc: 'Restart policy to apply when a container exits' },
-  ]);
+  addFlags(cmd, UPDATE_FLAGS());
   cmd.action(async (names: string[], o: UpdateOptions) => {
     let body: Record<string, unknown>;
     try {
