@@ -72,6 +72,24 @@ function apiRun(pool: Pool, phases: Record<string, number[]>, networkMode: strin
   };
 }
 
+/** create (AutoRemove) + wait(removed) + start, as `docker run --rm` does, without the CLI. */
+function apiRunAutoRemove(pool: Pool): () => Promise<void> {
+  const call = async (method: 'POST', p: string, body?: unknown): Promise<{ status: number; text: string }> => {
+    const res = await pool.request({ method, path: p, body: body === undefined ? undefined : JSON.stringify(body), headers: body === undefined ? {} : { 'content-type': 'application/json' } });
+    return { status: res.statusCode, text: await res.body.text() };
+  };
+  return async () => {
+    const created = await call('POST', '/v1.41/containers/create', { Image: 'busybox', Cmd: ['true'], HostConfig: { NetworkMode: 'none', AutoRemove: true } });
+    if (created.status !== 201) throw new Error(`create: ${created.status}`);
+    const { Id } = JSON.parse(created.text) as { Id: string };
+    const res = await pool.request({ method: 'POST', path: `/v1.41/containers/${Id}/wait?condition=removed` });
+    const started = await call('POST', `/v1.41/containers/${Id}/start`);
+    if (started.status !== 204) throw new Error(`start: ${started.status}`);
+    const result = JSON.parse(await res.body.text()) as { StatusCode: number };
+    if (result.StatusCode !== 0) throw new Error(`exit ${result.StatusCode}`);
+  };
+}
+
 async function otherEngines(): Promise<Row[]> {
   const rows: Row[] = [];
   const noDockerd = await dockerdMissing();
@@ -170,6 +188,8 @@ try {
     const timed = xs.slice(2);
     cli.push({ name: `  API: ${k}`, runs: timed.length, median: median(timed), p90: [...timed].sort((a, b) => a - b)[Math.floor(timed.length * 0.9)]! });
   }
+  // What `docker run --rm` asks (API ≥ 1.25): AutoRemove, and a wait for condition=removed.
+  cli.push(await withCpu(d, 'API run --rm: create (AutoRemove) + wait removed + start (in process, no CLI)', RUNS, apiRunAutoRemove(pool), '--network none'));
   await pool.close();
   printTable(`wharfd with docker ${(await docker(env, ['version', '--format', '{{.Client.Version}}']))} CLI, one container at a time (target: run ≤ 40 ms median; dockerd here: 228 ms)`, cli);
 

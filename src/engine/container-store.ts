@@ -2,8 +2,10 @@
 // state.json, both written atomically. Keeps names unique (with reservation, so two concurrent
 // creates cannot take the same name) and resolves references the way Docker does.
 import * as fs from 'node:fs/promises';
+import { closeSync, constants, fstatSync, openSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import * as path from 'node:path';
-import { removeTree, writeJsonAtomic } from '../storage/atomic.js';
+import { randomBytes } from 'node:crypto';
+import { fsyncDir, removeTree, writeJsonAtomic } from '../storage/atomic.js';
 import { ConflictError, InvalidParameterError, NotFoundError } from './errors.js';
 import { findByPrefix, isFullId, newId } from './ids.js';
 import { generateUniqueName, normalizeContainerName } from './names.js';
@@ -28,6 +30,8 @@ export interface LoadReport {
 
 const CONFIG = 'config.json';
 const STATE = 'state.json';
+/** Prefix of removed containers' directories, renamed aside and deleted in the background. */
+const TRASH = '.trash-';
 
 export class ContainerStore<C, S> {
   private readonly byId = new Map<string, ContainerRecord<C, S>>();
@@ -35,6 +39,8 @@ export class ContainerStore<C, S> {
   private readonly names = new Map<string, string>();
   /** Per-container write chain: writes to one container's files happen in call order. */
   private readonly writes = new Map<string, Promise<unknown>>();
+  /** Deletions of removed containers' directories still running (see remove()). */
+  private readonly deleting = new Set<Promise<void>>();
 
   /** `root` is the containers directory, normally <data-root>/containers. */
   /**
@@ -61,11 +67,23 @@ export class ContainerStore<C, S> {
     await fs.mkdir(this.root, { recursive: true, mode: 0o710 });
     const report: LoadReport = { loaded: 0, skipped: [] };
     for (const id of (await fs.readdir(this.root)).sort()) {
+      // A removal a crash cut short: the container was gone once its directory was renamed.
+      if (id.startsWith(TRASH)) await removeTree(path.join(this.root, id)).catch(() => {});
       if (!isFullId(id)) continue;
       try {
         const dir = this.dirOf(id);
         await removeTempFiles(dir);
-        const cfg = JSON.parse(await fs.readFile(path.join(dir, CONFIG), 'utf8')) as ConfigFile<C>;
+        const text = await fs.readFile(path.join(dir, CONFIG), 'utf8').catch((err: NodeJS.ErrnoException) => {
+          if (err.code === 'ENOENT') return '';
+          throw err;
+        });
+        // No config.json (or an empty one a machine crash left of a non-durable write): the create
+        // never committed; nothing refers to the directory.
+        if (text.trim() === '') {
+          await removeTree(dir);
+          continue;
+        }
+        const cfg = JSON.parse(text) as ConfigFile<C>;
         const state = await this.readState(dir, cfg);
         if (cfg.ID !== id) throw new Error(`config.json names ID ${cfg.ID}`);
         const owner = this.names.get(cfg.Name);
@@ -127,7 +145,11 @@ export class ContainerStore<C, S> {
    * Creates the container directory and files. `name` is validated (or generated when absent)
    * and reserved before anything touches the disk; on failure nothing is left behind.
    */
-  async create(init: { id?: string; name?: string; config: C; state: S; created?: Date }): Promise<ContainerRecord<C, S>> {
+  /**
+   * `durable: false` skips the fsyncs of config.json too (the commit point otherwise): for records
+   * a machine crash may lose (AutoRemove containers, which a crash ends anyway).
+   */
+  async create(init: { id?: string; name?: string; config: C; state: S; created?: Date; durable?: boolean }): Promise<ContainerRecord<C, S>> {
     const id = init.id ?? newId();
     if (!isFullId(id)) throw new InvalidParameterError(`invalid container ID: ${id}`);
     if (this.byId.has(id)) throw new ConflictError(`container ${id} already exists`);
@@ -141,8 +163,10 @@ export class ContainerStore<C, S> {
       await fs.mkdir(dir, { recursive: false, mode: 0o710 });
       // state first: config.json is the commit point that load() requires. The state is saved
       // without fsyncs, as every later state save: with lostState, load() rebuilds a lost one.
-      await writeJsonAtomic(path.join(dir, STATE), rec.state, 0o600, { durable: !this.lostState });
-      await writeJsonAtomic(path.join(dir, CONFIG), configFile(rec), 0o600);
+      if (this.lostState) writeNewJsonSync(path.join(dir, STATE), rec.state);
+      else await writeJsonAtomic(path.join(dir, STATE), rec.state, 0o600);
+      if (init.durable === false) writeNewJsonSync(path.join(dir, CONFIG), configFile(rec));
+      else await writeNewJsonDurable(path.join(dir, CONFIG), configFile(rec));
     } catch (err) {
       this.releaseName(name, id);
       await removeTree(dir).catch(() => {});
@@ -158,7 +182,8 @@ export class ContainerStore<C, S> {
     rec.state = state;
     // Not fsync'd: rewritten on every transition, and if a machine crash loses the last version,
     // load() falls back and reconcile takes the truth from the runtime (see lostState).
-    await this.serialize(id, () => writeJsonAtomic(path.join(this.dirOf(id), STATE), state, 0o600, { durable: false }));
+    // Synchronous: a few syscalls cost less than four thread-pool round trips.
+    await this.serialize(id, async () => overwriteJsonSync(path.join(this.dirOf(id), STATE), state));
   }
 
   /** Replaces and persists the config of container `id`. */
@@ -187,13 +212,31 @@ export class ContainerStore<C, S> {
     return { oldName, newName: name };
   }
 
-  /** Deletes the container's directory and frees its name. */
+  /**
+   * Deletes the container's directory and frees its name. The directory is renamed aside (the
+   * removal's commit point: load() ignores and sweeps such names) and deleted in the background.
+   */
   async remove(id: string): Promise<void> {
     const rec = this.mustGet(id);
-    await this.serialize(id, () => removeTree(this.dirOf(id)));
+    const trash = path.join(this.root, `${TRASH}${id}-${randomBytes(4).toString('hex')}`);
+    await this.serialize(id, async () => {
+      try {
+        renameSync(this.dirOf(id), trash);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        return;
+      }
+      const deleting: Promise<void> = removeTree(trash).catch(() => {}).finally(() => this.deleting.delete(deleting));
+      this.deleting.add(deleting);
+    });
     this.byId.delete(id);
     this.releaseName(rec.name, id);
     this.writes.delete(id);
+  }
+
+  /** Resolves once the directory deletions remove() left running are done. */
+  async settle(): Promise<void> {
+    while (this.deleting.size > 0) await Promise.all([...this.deleting]);
   }
 
   private mustGet(id: string): ContainerRecord<C, S> {
@@ -214,6 +257,81 @@ export class ContainerStore<C, S> {
 
 function configFile<C>(rec: ContainerRecord<C, unknown>): ConfigFile<C> {
   return { ID: rec.id, Name: rec.name, Created: rec.created, Config: rec.config };
+}
+
+/**
+ * A new file (O_EXCL), made durable: the file's fsync commits its directory entry and everything
+ * before it (one journal commit on ext4; the directory's fsync then has nothing left to commit),
+ * where temp file + rename needs a second commit. No reader sees it before it is complete (the
+ * record is not known yet); a crash can leave it empty, which load() takes as an uncommitted create.
+ */
+async function writeNewJsonDurable(file: string, obj: unknown): Promise<void> {
+  const fh = await fs.open(file, 'wx', 0o600);
+  try {
+    await fh.writeFile(JSON.stringify(obj, null, 2) + '\n');
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fsyncDir(path.dirname(file));
+}
+
+/**
+ * Atomic for readers and across a daemon crash (temp file + rename), not fsync'd: for files whose
+ * loss in a machine crash is handled (see lostState, create's durable option).
+ */
+function writeJsonSync(file: string, obj: unknown): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.tmp-${randomBytes(6).toString('hex')}`);
+  try {
+    writeFileSync(tmp, JSON.stringify(obj, null, 2) + '\n', { mode: 0o600, flag: 'wx' });
+    renameSync(tmp, file);
+  } catch (err) {
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+}
+
+/** Above this a write may span pages, which a killed process could leave half done. */
+const ONE_PAGE = 4096;
+
+/**
+ * Rewrites a small JSON file in place with one write(2) at offset 0, padded with spaces (JSON
+ * allows them) to at least its old length: no new inode and no rename, which cost the most on a
+ * busy filesystem. A killed process leaves the old or the new text (a write within one page is
+ * not cut short by SIGKILL); only a machine crash may tear it, as it may lose a non-durable
+ * write anyway (see lostState). Falls back to temp file + rename for a missing or large file.
+ */
+function overwriteJsonSync(file: string, obj: unknown): void {
+  const text = JSON.stringify(obj, null, 2) + '\n';
+  let fd: number;
+  try {
+    fd = openSync(file, constants.O_WRONLY);
+  } catch {
+    return writeJsonSync(file, obj);
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.from(text.length < size ? text.padEnd(size, ' ') : text);
+    if (buf.length > ONE_PAGE || size > ONE_PAGE) {
+      closeSync(fd);
+      fd = -1;
+      return writeJsonSync(file, obj);
+    }
+    writeSync(fd, buf, 0, buf.length, 0);
+  } finally {
+    if (fd >= 0) closeSync(fd);
+  }
+}
+
+/**
+ * A new file in a directory nobody reads yet, not fsync'd: one write(2) when it fits in a page (a
+ * killed process then leaves it empty or complete, and an empty record file is an uncommitted
+ * create, an empty state a lost one), else temp file + rename.
+ */
+function writeNewJsonSync(file: string, obj: unknown): void {
+  const buf = Buffer.from(JSON.stringify(obj, null, 2) + '\n');
+  if (buf.length > ONE_PAGE) return writeJsonSync(file, obj);
+  writeFileSync(file, buf, { mode: 0o600, flag: 'wx' });
 }
 
 /** Leftovers of writes interrupted by a crash (see writeFileAtomic's temp naming). */

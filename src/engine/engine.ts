@@ -46,7 +46,7 @@ export class Engine {
   static async open(opts: EngineOptions): Promise<Engine> {
     const driver = opts.storageDriver === 'overlay2' ? 'overlay' : opts.storageDriver;
     const images = await ImageStore.open(opts.dataRoot, { snapshotter: { driver: (driver as 'overlay' | 'vfs' | undefined) ?? 'auto' } });
-    const runtime = new Runtime({ root: path.join(opts.execRoot, 'runtime'), cgroupParent: opts.cgroupParent ?? 'wharf', spawner: true, keepCgroupParent: true });
+    const runtime = new Runtime({ root: path.join(opts.execRoot, 'runtime'), cgroupParent: opts.cgroupParent ?? 'wharf', spawner: true, keepCgroupParent: true, backgroundDeletes: true });
     const store = new ContainerStore<ContainerSpec, ContainerState>(path.join(opts.dataRoot, 'containers'), lostState);
     const volumes = new ContainerVolumes(await VolumeStore.open(opts.dataRoot), { containers: store, snapshots: images.snapshots, events: opts.events });
     const containers = new ContainerService({

@@ -3,7 +3,7 @@
 import { release } from 'node:os';
 import type { Readable, Writable } from 'node:stream';
 import type { Cgroup } from './cgroups/types.js';
-import { spawnExecutor, type ExecutorHandle, type ExecutorSpawner, type StdioSpec } from './executor/index.js';
+import { discardMonitor, requestMonitor, spawnExecutor, type ExecutorHandle, type ExecutorSpawner, type MonitorProcess, type StdioSpec } from './executor/index.js';
 import { ExecutorError } from './executor/errors.js';
 import type { ExitStatus } from './executor/status.js';
 import { writeIdMaps } from './idmap.js';
@@ -30,6 +30,8 @@ export interface Launched {
   io: { stdin: Writable | null; stdout: Readable | null; stderr: Readable | null; resize(rows: number, cols: number): void };
   start(): Promise<void>;
   exited: Promise<ExitStatus>;
+  /** Resolves once the monitor is gone (it exits right after reporting the exit and writing the status file). */
+  monitorGone: Promise<void>;
   /** Stops listening to the monitor; it keeps running and writes the status file. */
   detach(): void;
 }
@@ -63,6 +65,10 @@ export interface LaunchArgs {
   hostMounts?: HostMount[];
   /** Fork monitors from this long-lived spawner rather than from Node (see ExecutorSpawner). */
   spawner?: ExecutorSpawner;
+  /** Runs before the plan is compiled, while the spawner forks the monitor (e.g. making the cgroup). */
+  prepare?: () => void;
+  /** A monitor the caller asked the spawner for earlier (requestMonitor), for these stdio. */
+  monitor?: Promise<MonitorProcess>;
 }
 
 function hostMountOps(mounts: HostMount[]): PreOp[] {
@@ -94,6 +100,9 @@ function newUserNamespace(args: LaunchArgs): boolean {
   return !args.exec && (args.spec.linux?.namespaces ?? []).some((n) => n.type === 'user' && !n.path);
 }
 
+/** Resolves after the event loop polled for I/O once (from an I/O callback, one setImmediate would not). */
+const turnOfEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(() => setImmediate(resolve)));
+
 function planFor(args: LaunchArgs): ExecutorPlan {
   const seccompFilter = seccompFor(args.spec.linux?.seccomp, args.cacheDir);
   if (args.exec) {
@@ -110,15 +119,28 @@ function planFor(args: LaunchArgs): ExecutorPlan {
 }
 
 export async function launch(args: LaunchArgs): Promise<Launched> {
-  const plan = planFor(args);
   const proc = args.exec?.process ?? args.spec.process;
   const relay = proc?.terminal === true && !args.consoleSocket;
+  // The spawner forks the monitor (another process) while this one makes the cgroup and the plan.
+  const monitor = args.monitor ?? (args.spawner ? requestMonitor(args.spawner, args.io?.stdio ?? (relay ? 'pipe' : 'inherit'), args.io?.detached ?? false) : undefined);
+  let plan: ExecutorPlan;
+  try {
+    args.prepare?.();
+    // Each turn of the event loop lets it take the monitor's connection, then its hello, while
+    // the plan is still being made: otherwise both wait until the plan is done (milliseconds).
+    if (monitor) await turnOfEventLoop();
+    plan = planFor(args);
+    if (monitor) await turnOfEventLoop();
+  } catch (err) {
+    discardMonitor(monitor);
+    throw err;
+  }
   const newUserNs = newUserNamespace(args);
   const parentJoins = birthJoin(args) === undefined;
   let handle: ExecutorHandle;
   try {
     handle = await spawnExecutor(plan, {
-      stdio: args.io?.stdio, terminal: relay, statusFile: args.statusFile, detached: args.io?.detached, spawner: args.spawner,
+      stdio: args.io?.stdio, terminal: relay, statusFile: args.statusFile, detached: args.io?.detached, spawner: args.spawner, monitor,
       holdStdin: args.io?.holdStdin,
       onPid: (pid) => {
         if (newUserNs) writeIdMaps(pid, args.spec.linux?.uidMappings ?? [], args.spec.linux?.gidMappings ?? []);
@@ -127,6 +149,7 @@ export async function launch(args: LaunchArgs): Promise<Launched> {
     });
     await handle.ready;
   } catch (err) {
+    discardMonitor(monitor); // one that never got its plan would wait for it forever
     throw explain(err, plan);
   }
   return launched(handle, args.startMode === 'message' || args.exec !== undefined, plan);
@@ -152,6 +175,7 @@ function launched(handle: ExecutorHandle, viaMessage: boolean, plan: ExecutorPla
       }
     },
     exited: handle.exited,
+    monitorGone: handle.closed,
     detach: () => handle.detach(),
   };
 }

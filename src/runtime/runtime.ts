@@ -1,12 +1,13 @@
 // The runtime library: OCI config in, isolated process out. Runtime creates and finds
 // containers; Container drives one through its lifecycle (created → running → stopped).
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { openCgroup } from './cgroups/index.js';
 import type { Cgroup, CgroupStats } from './cgroups/types.js';
 import { loadDeviceProgram } from './executor/bpf.js';
-import { ExecutorSpawner } from './executor/spawner.js';
+import { discardMonitor, ExecutorSpawner, requestMonitor, type MonitorProcess } from './executor/spawner.js';
 import { readStatusFile } from './executor/status.js';
 import { effectiveDeviceRules } from './spec/defaults.js';
 import type { LinuxResources, Process, Spec, State } from './spec/types.js';
@@ -34,6 +35,11 @@ export interface RuntimeOptions {
    * empty and recreating it for the next one; close() removes it if empty. For a daemon.
    */
   keepCgroupParent?: boolean;
+  /**
+   * Delete a deleted container's state directory in the background (StateDir.discard), so delete()
+   * returns sooner; trash an earlier process left is swept now. For a daemon (settle() awaits).
+   */
+  backgroundDeletes?: boolean;
 }
 
 export interface CreateOptions {
@@ -53,7 +59,12 @@ export interface CreateOptions {
    * and undoes after the init exits: no mount/umount process per container.
    */
   hostMounts?: HostMount[];
+  /** The monitor asked for with requestMonitor(io) for the same `io`; create() takes it over. */
+  monitor?: PendingMonitor;
 }
+
+/** A monitor asked of the spawner ahead of create() (see Runtime.requestMonitor). */
+export type PendingMonitor = Promise<MonitorProcess>;
 
 export interface ExitInfo { code: number | null; signal: string | null }
 
@@ -62,12 +73,35 @@ export class Runtime {
   readonly cgroupParent: string;
   private readonly spawner?: ExecutorSpawner;
   readonly keepCgroupParent: boolean;
+  readonly backgroundDeletes: boolean;
 
   constructor(opts: RuntimeOptions) {
     this.states = new StateDir(resolve(opts.root));
     this.cgroupParent = opts.cgroupParent ?? 'wharf';
     this.keepCgroupParent = opts.keepCgroupParent === true;
+    this.backgroundDeletes = opts.backgroundDeletes === true;
+    if (this.backgroundDeletes) this.states.sweepTrash();
     if (opts.spawner) this.spawner = new ExecutorSpawner(join(this.states.root, '.executor.sock'));
+  }
+
+  /**
+   * Asks the spawner now for the monitor of a container that create() will make with the same
+   * `io` (CreateOptions.monitor), so it is forked while the caller still prepares the rest.
+   * Undefined without a spawner or for stdio it cannot pass. One not given to create() must be
+   * given back with releaseMonitor().
+   */
+  requestMonitor(io: LaunchIO | undefined): PendingMonitor | undefined {
+    return this.spawner ? requestMonitor(this.spawner, io?.stdio ?? 'inherit', io?.detached ?? false) : undefined;
+  }
+
+  /** Lets a requested monitor go unused: it exits without ever running anything. */
+  releaseMonitor(m: PendingMonitor | undefined): void {
+    discardMonitor(m);
+  }
+
+  /** Resolves once background deletions (backgroundDeletes) are done. */
+  settle(): Promise<void> {
+    return this.states.settle();
   }
 
   /** Stops the spawner, if any (containers and their monitors keep running); removes an empty kept parent cgroup. */
@@ -80,20 +114,31 @@ export class Runtime {
   async create(id: string, opts: CreateOptions): Promise<Container> {
     const bundle = resolve(opts.bundle);
     const { validateSpec, launch } = await createModules();
-    const spec = validateSpec(opts.spec ?? readConfig(bundle));
-    const rootPath = resolve(bundle, spec.root!.path);
-    if (!existsSync(rootPath)) throw new Error(`root.path: rootfs "${rootPath}" does not exist`);
-    const dir = this.states.reserve(id);
+    let spec: Spec;
+    let dir: string;
+    try {
+      spec = validateSpec(opts.spec ?? readConfig(bundle));
+      const rootPath = resolve(bundle, spec.root!.path);
+      if (!existsSync(rootPath)) throw new Error(`root.path: rootfs "${rootPath}" does not exist`);
+      dir = this.states.reserve(id);
+    } catch (err) {
+      discardMonitor(opts.monitor);
+      throw err;
+    }
+    // The spec copy is written by the thread pool while this thread makes the cgroup and the plan.
+    const specCopy = writeFile(join(dir, 'config.json'), JSON.stringify(spec));
+    specCopy.catch(() => {}); // awaited below
     const cgroupPath = spec.linux?.cgroupsPath?.replace(/^\/+/, '') || `${this.cgroupParent}/${id}`;
     const cgroup = openCgroup(cgroupPath, { deviceLoader: loadDeviceProgram });
     let launched: Launched | undefined;
     try {
       if (opts.startMode === 'fifo') makeExecFifo(join(dir, 'exec.fifo'));
-      cgroup.create({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec) });
       launched = await launch({
         spec, bundle, cgroup, io: opts.io, consoleSocket: opts.consoleSocket,
+        prepare: () => cgroup.create({ ...spec.linux?.resources, devices: effectiveDeviceRules(spec) }),
         startMode: opts.startMode ?? 'message', fifoPath: join(dir, 'exec.fifo'),
         statusFile: join(dir, 'exit-status'), cacheDir: this.states.cacheDir, hostMounts: opts.hostMounts, spawner: this.spawner,
+        monitor: opts.monitor,
       });
       const rec: ContainerRecord = {
         ociVersion: spec.ociVersion, id, bundle, pid: launched.pid,
@@ -103,7 +148,7 @@ export class Runtime {
         started: false, annotations: spec.annotations ?? {},
         ownPidNamespace: (spec.linux?.namespaces ?? []).some((n) => n.type === 'pid' && !n.path),
       };
-      writeSpecCopy(dir, spec);
+      await specCopy;
       this.states.write(rec);
       // The spec (tens of kB with its seccomp profile) is read back from the copy when needed
       // (exec), not held for the life of every container.
@@ -113,8 +158,11 @@ export class Runtime {
       if (launched) {
         try { process.kill(launched.pid, 'SIGKILL'); } catch { /* already gone */ }
         await launched.exited.catch(() => undefined);
+      } else {
+        discardMonitor(opts.monitor);
       }
       try { cgroup.destroy(); } catch { /* the create error is the one to report */ }
+      await specCopy.catch(() => {});
       this.states.remove(id);
       throw err;
     }
@@ -157,7 +205,8 @@ export class Container {
   /** The pty master relay / pipes of the init process (in the creating process only). */
   get io(): Launched['io'] | undefined { return this.launched?.io; }
   /** Stops following the monitor (it keeps the container and records its exit). */
-  detach(): void { this.launched?.detach(); }
+  detach(): void { this.detachedMonitor = true; this.launched?.detach(); }
+  private detachedMonitor = false;
 
   /**
    * Sets the terminal size of a container created with a pty. Through the monitor when this
@@ -264,15 +313,30 @@ export class Container {
     }
     // Without its own pid namespace the init's death does not kill the rest.
     if (this.cgroup.exists()) this.cgroup.destroy({ keepParents: this.runtime.keepCgroupParent });
-    await this.monitorGone();
+    const monitorGone = this.monitorGone();
+    // In the background the state directory is renamed aside now and deleted once the monitor
+    // (which writes its status file there) is gone.
+    if (this.runtime.backgroundDeletes) return this.runtime.states.discard(this.id, monitorGone);
+    await monitorGone;
     this.runtime.states.remove(this.id);
   }
 
   /** The monitor reports the exit, then writes the status file into the state dir and exits. */
   private async monitorGone(): Promise<void> {
+    // Its control channel closes as it exits: no polling of /proc (a launched monitor not detached).
+    if (this.launched && !this.detachedMonitor) {
+      if (await settlesWithin(this.launched.monitorGone, 5000)) return;
+    }
     const monitor = this.rec.monitorStartTime ? this.rec.monitorPid : 0;
     if (monitor > 0) await waitForPidExit(monitor, this.rec.monitorStartTime, 5000);
   }
+}
+
+function settlesWithin(p: Promise<unknown>, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), ms);
+    void p.then(() => { clearTimeout(timer); resolve(true); }, () => { clearTimeout(timer); resolve(true); });
+  });
 }
 
 /** Validation and launching load a few hundred kB of code: only commands that create or exec
@@ -292,10 +356,6 @@ function readConfig(bundle: string): unknown {
   }
 }
 
-
-function writeSpecCopy(dir: string, spec: Spec): void {
-  writeFileSync(join(dir, 'config.json'), JSON.stringify(spec));
-}
 
 function readSpecCopy(dir: string): Spec | null {
   try { return JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as Spec; } catch { return null; }

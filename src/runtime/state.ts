@@ -1,6 +1,8 @@
 // Persistent runtime state: one directory per container under the runtime root, holding
 // state.json (written atomically) so another process (the CLI, a restarted daemon) can find it.
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 
 export interface ContainerRecord {
@@ -41,13 +43,47 @@ export function writeFileAtomicSync(file: string, data: string | Uint8Array): vo
   renameSync(tmp, file);
 }
 
+/** Prefix of state directories renamed aside to be deleted in the background (see discard()). */
+const TRASH = '.trash-';
+
 export class StateDir {
   /** Shared by the containers of this root (compiled seccomp filters); ids cannot start with '.'. */
   readonly cacheDir: string;
+  private readonly deleting = new Set<Promise<void>>();
 
   constructor(readonly root: string) {
     this.cacheDir = join(root, '.cache');
     mkdirSync(root, { recursive: true, mode: 0o700 });
+  }
+
+  /**
+   * remove() off the caller's path: one rename (the id is free at once; ids() and read() no longer
+   * see it), the files deleted in the background once `after` settled. For a long-lived process (settle() awaits the
+   * deletions, sweepTrash() finishes what an earlier process left).
+   */
+  discard(id: string, after: Promise<unknown> = Promise.resolve()): void {
+    const trash = join(this.root, `${TRASH}${id}-${randomBytes(4).toString('hex')}`);
+    try {
+      renameSync(this.dir(id), trash);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      this.remove(id);
+      return;
+    }
+    // `after`: e.g. the monitor gone, which may still write its status file into the directory.
+    const deleting: Promise<void> = after.then(() => rm(trash, { recursive: true, force: true })).catch(() => {}).finally(() => this.deleting.delete(deleting));
+    this.deleting.add(deleting);
+  }
+
+  async settle(): Promise<void> {
+    while (this.deleting.size > 0) await Promise.all([...this.deleting]);
+  }
+
+  /** Deletes state directories discard() left when its process ended before deleting them. */
+  sweepTrash(): void {
+    let names: string[] = [];
+    try { names = readdirSync(this.root); } catch { /* no root yet */ }
+    for (const n of names) if (n.startsWith(TRASH)) rmSync(join(this.root, n), { recursive: true, force: true });
   }
 
   dir(id: string): string {

@@ -34,6 +34,13 @@ export async function overlaySupported(tmpDir: string): Promise<boolean> {
  * (redirects, metadata-only copy-ups) or that pin upper dirs to one lower stack (index).
  */
 export function featureOptions(): string[] {
+  return (features ??= readFeatureOptions());
+}
+
+/** Module parameters are read once per process (two mounts per container start otherwise read them). */
+let features: string[] | undefined;
+
+function readFeatureOptions(): string[] {
   const out: string[] = [];
   for (const p of ['index', 'redirect_dir', 'metacopy']) {
     let v = '';
@@ -55,8 +62,8 @@ export interface OverlayMount {
  * Overlay mount for `lowers` (topmost first, as paths relative to `root`, normally short l/ links)
  * with the given upper/work dirs. Absolute paths when they fit in a page; else relative to root.
  */
-export function overlayMount(root: string, lowers: string[], upper: string, work: string): OverlayMount {
-  const extra = featureOptions();
+export function overlayMount(root: string, lowers: string[], upper: string, work: string, options: string[] = []): OverlayMount {
+  const extra = [...featureOptions(), ...options];
   const build = (base: string) => [
     'lowerdir=' + lowers.map((l) => (base ? path.join(base, l) : l)).join(':'),
     'upperdir=' + (base ? path.join(base, upper) : upper),

@@ -8,7 +8,7 @@
  *          <root>/tmp/snap-*                              in-progress unpacks (removed by recover())
  */
 import * as fs from 'node:fs/promises';
-import { existsSync, lstatSync, readdirSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Digest, digestHex, isDigest } from './digest.js';
@@ -93,6 +93,10 @@ export class Snapshotter {
   private readonly layerMetas = new Map<string, SnapshotMeta>();
   /** Usage of layers this process unpacked, as their apply reported it (saves usage() a walk). */
   private readonly layerUsage = new Map<string, SnapshotUsage>();
+  /** Metas of active snapshots this process made or read (dropped when removed or committed). */
+  private readonly activeMetas = new Map<string, SnapshotMeta>();
+  /** Deletions of removed snapshots still running in the background (see remove()). */
+  private readonly deleting = new Set<Promise<void>>();
   private lock: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -143,7 +147,9 @@ export class Snapshotter {
     for (const name of await fs.readdir(this.snapshotsDir)) {
       if (name.startsWith('.')) continue;
       const dir = path.join(this.snapshotsDir, name);
-      if (!(await readMeta(dir))) await removeTree(dir);
+      // An active snapshot is made without fsyncs (prepare): a machine crash may leave its meta torn.
+      const meta = await readMeta(dir).catch((err: Error) => { if (name.startsWith('c-')) return null; throw err; });
+      if (!meta) await removeTree(dir);
     }
     for (const name of await fs.readdir(this.linkDir)) {
       const p = path.join(this.linkDir, name);
@@ -233,6 +239,7 @@ export class Snapshotter {
       if (meta.parent !== null && !(await this.hasLayer(meta.parent as Digest))) throw new SnapshotNotFoundError(meta.parent);
       // Out of snapshots/ first: from here a crash leaves a tmp/snap-* dir that recover() removes.
       const tmp = path.join(this.tmpDir, 'snap-' + randomBytes(8).toString('hex'));
+      this.activeMetas.delete(key);
       await fs.rename(src, tmp);
       try {
         await removeTree(path.join(tmp, 'work'));
@@ -266,6 +273,10 @@ export class Snapshotter {
     const durable = opts.durable !== false;
     if (isDigest(key)) throw new Error(`invalid snapshot key ${key}: digests name layers`);
     snapshotDirName(key);
+    if (!durable && this.driver === 'overlay') {
+      await this.locked(async () => this.prepareInPlace(key, parentChainId));
+      return this.mounts(key);
+    }
     if (parentChainId !== null && !(await this.hasLayer(parentChainId))) throw new SnapshotNotFoundError(parentChainId);
     if (await this.meta(key)) throw new Error(`snapshot ${key} already exists`);
     const tmp = await this.makeTmp();
@@ -295,8 +306,62 @@ export class Snapshotter {
     return this.mounts(key);
   }
 
-  /** Mounts of an existing active snapshot (an overlay, or a bind mount of the vfs copy). */
-  async mounts(key: string): Promise<Mount[]> {
+  /**
+   * prepare() without durability on overlay: a handful of synchronous syscalls (no thread-pool
+   * round trips), made in place with meta.json last: until it exists, meta() sees no snapshot, and
+   * recover() removes a directory a crash left without it. Runs under the lock in one go, so no
+   * removal of the parent layer can interleave.
+   */
+  private prepareInPlace(key: string, parentChainId: Digest | null): void {
+    if (parentChainId !== null && this.layerMetaSync(parentChainId)?.kind !== 'layer') throw new SnapshotNotFoundError(parentChainId);
+    const dir = path.join(this.snapshotsDir, snapshotDirName(key));
+    try {
+      mkdirSync(dir, { mode: 0o755 });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new Error(`snapshot ${key} already exists`);
+      throw err;
+    }
+    try {
+      const upper = path.join(dir, 'fs');
+      mkdirSync(upper, { mode: 0o755 });
+      if (parentChainId === null) chmodSync(upper, 0o755);
+      else {
+        // The merged root takes the upper root's owner and mode: start from the image's.
+        const st = statSync(this.layerDir(parentChainId));
+        chownSync(upper, st.uid, st.gid);
+        chmodSync(upper, st.mode & 0o7777);
+      }
+      mkdirSync(path.join(dir, 'work'));
+      const meta: SnapshotMeta = { kind: 'active', key, parent: parentChainId, created: new Date().toISOString() };
+      // Written last, in one write(2): no one in this process reads it before this returns, and a
+      // crash leaves it absent, empty or whole (recover() removes the first two).
+      writeFileSync(path.join(dir, 'meta.json'), JSON.stringify(meta, null, 2) + '\n', { mode: 0o644, flag: 'wx' });
+      this.activeMetas.set(key, meta);
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
+  }
+
+  /** meta() for a layer, synchronously (cached after the first read). */
+  private layerMetaSync(chainId: Digest): SnapshotMeta | null {
+    const dir = path.join(this.snapshotsDir, snapshotDirName(chainId));
+    const cached = this.layerMetas.get(chainId);
+    if (cached && existsSync(path.join(dir, 'meta.json'))) return cached;
+    this.layerMetas.delete(chainId);
+    let m: SnapshotMeta;
+    try { m = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as SnapshotMeta; } catch { return null; }
+    if (m.kind === 'layer') this.layerMetas.set(chainId, m);
+    return m;
+  }
+
+  /**
+   * Mounts of an existing active snapshot (an overlay, or a bind mount of the vfs copy).
+   * `volatile: true` (overlay): no syncs, in particular none at unmount, which otherwise syncs the
+   * whole filesystem of the data root (milliseconds, more under others' writes): for snapshots a
+   * machine crash may lose (AutoRemove containers, as podman does for --rm).
+   */
+  async mounts(key: string, opts: { volatile?: boolean } = {}): Promise<Mount[]> {
     const meta = await this.meta(key);
     if (meta?.kind !== 'active') throw new SnapshotNotFoundError(key);
     const dirRel = path.join('snapshots', snapshotDirName(key));
@@ -304,7 +369,11 @@ export class Snapshotter {
     const lowers: string[] = [];
     for (const id of await this.chain(meta.parent)) lowers.push(path.join('l', (await this.meta(id))!.link!));
     if (lowers.length === 0) lowers.push(path.relative(this.root, this.emptyDir));
-    return [overlayMount(this.root, lowers, path.join(dirRel, 'fs'), path.join(dirRel, 'work'))];
+    // A volatile mount leaves work/work/incompat/volatile, and the kernel refuses to mount the
+    // snapshot again while it exists. It only means "a crash may have lost writes": a snapshot
+    // mounted volatile is one a crash removes anyway, so it goes before any next mount.
+    rmSync(path.join(this.root, dirRel, 'work', 'work', 'incompat'), { recursive: true, force: true });
+    return [overlayMount(this.root, lowers, path.join(dirRel, 'fs'), path.join(dirRel, 'work'), opts.volatile ? ['volatile'] : [])];
   }
 
   /**
@@ -353,8 +422,10 @@ export class Snapshotter {
   /**
    * Remove an active snapshot (by key) or a layer (by chain ID). Throws SnapshotInUseError if it has users.
    * `durable: false` skips the fsync of the removal (a short-lived snapshot a crash may leave: swept later).
+   * `background: true` returns once the snapshot is gone from the store (renamed into tmp/): its
+   * files are deleted afterwards (settle() awaits that; recover() finishes what a crash cut short).
    */
-  async remove(key: string, opts: { durable?: boolean } = {}): Promise<void> {
+  async remove(key: string, opts: { durable?: boolean; background?: boolean } = {}): Promise<void> {
     const name = snapshotDirName(key);
     await this.locked(async () => {
       const meta = await this.meta(key);
@@ -364,11 +435,20 @@ export class Snapshotter {
       const trash = path.join(this.tmpDir, 'snap-del-' + randomBytes(6).toString('hex'));
       this.layerMetas.delete(key);
       this.layerUsage.delete(key);
-      await fs.rename(path.join(this.snapshotsDir, name), trash);
+      this.activeMetas.delete(key);
+      if (opts.background) renameSync(path.join(this.snapshotsDir, name), trash); // one syscall: no thread-pool round trip
+      else await fs.rename(path.join(this.snapshotsDir, name), trash);
       if (opts.durable !== false) await fsyncDir(this.snapshotsDir);
       if (meta.link) await fs.unlink(path.join(this.linkDir, meta.link)).catch(() => {});
-      await removeTree(trash);
+      if (!opts.background) return removeTree(trash);
+      const deleting: Promise<void> = removeTree(trash).catch(() => {}).finally(() => this.deleting.delete(deleting));
+      this.deleting.add(deleting);
     });
+  }
+
+  /** Resolves once the deletions remove() left running in the background are done. */
+  async settle(): Promise<void> {
+    while (this.deleting.size > 0) await Promise.all([...this.deleting]);
   }
 
   /** Kind and parent of one snapshot (null if absent), without listing all of them as stat() does. */
@@ -434,11 +514,14 @@ export class Snapshotter {
     const dir = path.join(this.snapshotsDir, snapshotDirName(key));
     // A published layer's meta never changes: read once, then only checked to still be there (a
     // build walks its chain many times; one sync stat costs far less than an async read).
-    const cached = this.layerMetas.get(key);
+    // Active snapshots' metas too, once known: they change only through this process (remove, commitActive).
+    const cached = this.layerMetas.get(key) ?? this.activeMetas.get(key);
     if (cached && existsSync(path.join(dir, 'meta.json'))) return cached;
     this.layerMetas.delete(key);
+    this.activeMetas.delete(key);
     const m = await readMeta(dir);
     if (m?.kind === 'layer') this.layerMetas.set(key, m);
+    else if (m?.kind === 'active') this.activeMetas.set(key, m);
     return m;
   }
 

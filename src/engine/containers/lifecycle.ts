@@ -16,6 +16,8 @@ const DEFAULT_STOP_TIMEOUT = 10;
 export class Lifecycle {
   /** Bridge/user networking (sandbox made before start, released after exit); unset: no network layer. */
   network?: ContainerNetworking;
+  /** Containers stopped by a restart: their exit does not AutoRemove them (as Docker). */
+  private readonly restarting = new Set<string>();
 
   /** `remove` is the service's removal (used for AutoRemove). */
   constructor(private readonly ctx: ContainerContext, private readonly remove: (id: string) => Promise<void>) {}
@@ -178,7 +180,12 @@ export class Lifecycle {
       this.cancelPolicyRestart(rec);
       if (rec.state.Restarting) Object.assign(rec.state, { Restarting: false, Running: false });
       if (this.ctx.tasks.has(rec.id)) {
-        await this.stopLocked(rec, timeoutSec, signal);
+        this.restarting.add(rec.id);
+        try {
+          await this.stopLocked(rec, timeoutSec, signal);
+        } finally {
+          this.restarting.delete(rec.id);
+        }
         this.ctx.emit(rec, 'stop');
       }
       rec.state.RestartCount = 0;
@@ -223,12 +230,6 @@ export class Lifecycle {
   private async onExit(rec: Rec, task: Task, exit: TaskExit): Promise<void> {
     const ctx = this.ctx;
     if (ctx.tasks.get(rec.id) === task) ctx.tasks.delete(rec.id);
-    const volumes = ctx.opts.volumes;
-    // Volume filesystems are unmounted once the container's own mounts are gone.
-    ctx.cleanups.set(rec.id, volumes ? exit.cleanup.then(() => volumes.afterStop(rec)).catch((err) => ctx.logger.warn({ err, id: rec.id }, 'releasing volumes failed')) : exit.cleanup);
-    const net = this.network;
-    // Ports, addresses and the sandbox go now; a following start awaits this (ctx.settled).
-    if (net) ctx.cleanups.set(rec.id, Promise.all([ctx.cleanups.get(rec.id), net.release(rec.id).catch((err) => ctx.logger.warn({ err, id: rec.id }, 'releasing the network failed'))]).then(() => {}));
     const s = rec.state;
     Object.assign(s, { Running: false, Paused: false, Restarting: false, Pid: 0, ExitCode: exit.exitCode, OOMKilled: exit.oomKilled, FinishedAt: exit.finishedAt });
     if (exit.oomKilled) ctx.emit(rec, 'oom');
@@ -239,13 +240,33 @@ export class Lifecycle {
     const ranMs = Date.parse(s.FinishedAt) - Date.parse(s.StartedAt);
     const decision = backoff.decide(rec.config.HostConfig.RestartPolicy, exit.exitCode, canceled, s.HasBeenManuallyStopped, s.RestartCount, ranMs);
     if (decision.restart) Object.assign(s, { Restarting: true, Running: true });
-    await ctx.saveState(rec).catch((err) => ctx.logger.error({ err, id: rec.id }, 'saving container state failed'));
+    const autoRemove = rec.config.HostConfig.AutoRemove && !this.restarting.has(rec.id);
+    const saved = ctx.saveState(rec).catch((err) => ctx.logger.error({ err, id: rec.id }, 'saving container state failed'));
+    // Waiters hear of the exit once the state changed, as Docker's do (not after the disk write).
     ctx.waiters.exited(rec.id, { StatusCode: exit.exitCode, Error: null });
+    ctx.cleanups.set(rec.id, this.cleanupAfterExit(rec, exit, saved));
+    await saved;
     if (decision.restart) {
       this.schedulePolicyRestart(rec, decision.delayMs);
-    } else if (rec.config.HostConfig.AutoRemove && !s.RemovalInProgress && !ctx.shuttingDown) {
+    } else if (autoRemove && !s.RemovalInProgress && !ctx.shuttingDown) {
       void this.remove(rec.id).catch((err) => ctx.logger.warn({ err, id: rec.id }, 'auto-remove failed'));
     }
+  }
+
+  /**
+   * What goes after an exit; a following start or remove awaits it (ctx.settled). The runtime state
+   * goes once the exit is saved (until then it holds the exit status for a daemon restarted
+   * meanwhile), and after pending I/O (the waiters' answers); volumes once the container's own
+   * mounts are gone; ports, addresses and the sandbox at once.
+   */
+  private cleanupAfterExit(rec: Rec, exit: TaskExit, saved: Promise<unknown>): Promise<void> {
+    const ctx = this.ctx;
+    const volumes = ctx.opts.volumes;
+    const runtimeGone = saved.then(() => new Promise((r) => setImmediate(r))).then(() => exit.cleanup());
+    const mountsGone = volumes ? runtimeGone.then(() => volumes.afterStop(rec)).catch((err) => ctx.logger.warn({ err, id: rec.id }, 'releasing volumes failed')) : runtimeGone;
+    const net = this.network;
+    if (!net) return mountsGone;
+    return Promise.all([mountsGone, net.release(rec.id).catch((err) => ctx.logger.warn({ err, id: rec.id }, 'releasing the network failed'))]).then(() => {});
   }
 
   private schedulePolicyRestart(rec: Rec, delayMs: number): void {

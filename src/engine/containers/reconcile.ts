@@ -27,10 +27,10 @@ export async function reconcile(ctx: ContainerContext, lifecycle: Lifecycle, rem
           ctx.logger.info({ id: rec.id, pid: r.pid }, 'container still running: reattached');
           continue;
         }
-        ctx.cleanups.set(rec.id, r.cleanup);
         Object.assign(rec.state, { Running: false, Paused: false, Pid: 0, ExitCode: r.exitCode, OOMKilled: r.oomKilled, FinishedAt: r.finishedAt });
         ctx.emit(rec, 'die', { exitCode: String(r.exitCode) });
         await ctx.saveState(rec);
+        ctx.cleanups.set(rec.id, r.cleanup());
       } else {
         // Not running by the record: nothing of it may stay mounted or in the runtime.
         if (rec.state.Restarting) Object.assign(rec.state, { Running: false, Restarting: false });

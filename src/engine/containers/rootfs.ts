@@ -28,10 +28,10 @@ export async function readUserDb(snapshots: Snapshotter, key: string): Promise<U
  * (and to undo after the exit): saves spawning mount and umount for every start. Empty when the
  * target is already mounted (a stale mount is reused, as mountRootfs does).
  */
-export async function rootfsHostMounts(snapshots: Snapshotter, key: string, target: string): Promise<HostMount[]> {
+export async function rootfsHostMounts(snapshots: Snapshotter, key: string, target: string, opts: { volatile?: boolean } = {}): Promise<HostMount[]> {
   fs.mkdirSync(target, { recursive: true, mode: 0o755 });
   if (isMounted(target)) return [];
-  return (await snapshots.mounts(key)).map((m) => m.type === 'bind'
+  return (await snapshots.mounts(key, opts)).map((m) => m.type === 'bind'
     ? { source: m.source, target, fstype: '', flags: MS_BIND }
     : { source: m.source, target, fstype: m.type, data: m.options.join(','), ...(m.cwd ? { cwd: m.cwd } : {}) });
 }

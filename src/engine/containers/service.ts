@@ -21,6 +21,7 @@ import type { ContainerNetworking, NetworkingConfig } from '../../network/types.
 import { listContainers, type ListQuery } from './list.js';
 import { unmountRootfs } from './rootfs.js';
 import { reconcile } from './reconcile.js';
+import { reconcileSnapshots } from './snapshot-sweep.js';
 import { Task } from './task.js';
 import { initialState, statusOf, type ContainerSpec } from './types.js';
 import type { WaitCondition, WaitResult } from './waiters.js';
@@ -95,12 +96,15 @@ export class ContainerService {
       HostnamePath: path.join(dir, 'hostname'), HostsPath: path.join(dir, 'hosts'),
     };
     const parent = await this.images.ensureImageLayers(image.id);
-    await this.images.snapshots.prepare(id, parent);
+    // Without fsyncs: the record's config.json is the commit point; reconcileSnapshots (daemon
+    // start) removes a snapshot no record owns and makes again one a machine crash lost.
+    await this.images.snapshots.prepare(id, parent, { durable: false });
     let rec: Rec;
     const volumes = this.ctx.opts.volumes;
     try {
       if (volumes) spec.MountPoints = await volumes.setup(id, merged, host, (ref) => this.ctx.resolve(ref));
-      rec = await this.ctx.store.create({ id, name, config: spec, state: initialState() });
+      // An AutoRemove container does not outlive a crash anyway: its record is not fsync'd either.
+      rec = await this.ctx.store.create({ id, name, config: spec, state: initialState(), durable: !host.AutoRemove });
       await writeContainerFiles(dir, merged.Hostname, hostNetwork);
       await this.network?.register(netInfo(rec), _net as NetworkingConfig | undefined);
       await volumes?.settle(id, false);
@@ -216,7 +220,9 @@ export class ContainerService {
         throw new ConflictError(`You cannot remove a ${what} container ${id}. Stop the container before attempting removal or force remove`);
       }
       s.RemovalInProgress = true;
-      await this.ctx.saveState(rec);
+      // Persisted when a stop comes first (reconcile finishes a removal a crash cut short); for a
+      // stopped container the rename of its directory in store.remove commits the removal at once.
+      if (s.Running || this.ctx.tasks.has(id)) await this.ctx.saveState(rec);
       this.lifecycle.cancelPolicyRestart(rec);
       if (this.ctx.tasks.has(id)) await this.lifecycle.stopLocked(rec, 0, 'SIGKILL');
       Object.assign(s, { Running: false, Restarting: false });
@@ -230,16 +236,21 @@ export class ContainerService {
     const id = rec.id;
     await this.ctx.settled(id);
     await unmountRootfs(path.join(this.ctx.store.dirOf(id), 'rootfs'));
-    await this.images.snapshots.remove(id).catch((err: Error) => {
+    // The record first (its directory renamed aside commits the removal): a crash before the
+    // snapshot goes leaves an orphan that reconcileSnapshots removes. Files are deleted in the background.
+    await this.ctx.store.remove(id);
+    await this.images.snapshots.remove(id, { durable: false, background: true }).catch((err: Error) => {
       if (err.name !== 'SnapshotNotFoundError') throw err;
     });
-    removeFifos(Task.fifos(this.ctx.env, { id, spec: rec.config, logOptions: null, hub: this.ctx.hub(id) }));
-    await this.network?.forget(id);
-    await this.ctx.store.remove(id);
+    const fifos = Task.fifos(this.ctx.env, { id, spec: rec.config, logOptions: null, hub: this.ctx.hub(id) });
     this.ctx.hubs.delete(id);
     this.ctx.backoffs.delete(id);
+    // Gone for clients now (docker run --rm waits for this); the rest finishes before rm answers.
     this.ctx.emit(rec, 'destroy');
     this.ctx.waiters.removed(id, { StatusCode: rec.state.ExitCode, Error: null });
+    await new Promise((r) => setImmediate(r)); // their answers are written first
+    removeFifos(fifos);
+    await this.network?.forget(id);
   }
 
   async rename(ref: string, newName: string): Promise<void> {
@@ -311,6 +322,7 @@ export class ContainerService {
   /** Daemon start: see reconcile.ts. */
   async reconcile(): Promise<void> {
     await this.ctx.store.load();
+    await reconcileSnapshots(this.ctx.store, this.images, this.ctx.logger);
     await this.ctx.fifoPool.open();
     await reconcile(this.ctx, this.lifecycle, (id) => this.removeById(id, true));
     // Sandboxes of containers that no longer run (crash, kill -9) go; running ones are served again.
@@ -326,6 +338,7 @@ export class ContainerService {
       await this.lifecycle.stopLocked(rec).catch((err) => this.ctx.logger.warn({ err, id: rec.id }, 'stop at shutdown failed'));
     })));
     await Promise.all([...this.ctx.cleanups.values()]);
+    await Promise.all([this.ctx.store.settle(), this.images.snapshots.settle(), this.ctx.opts.runtime.settle()]);
     await this.ctx.fifoPool.close();
   }
 }

@@ -2,7 +2,7 @@
 // and attach clients, the runtime container, and a promise of its exit (with cleanup done).
 import * as path from 'node:path';
 import type { Logger } from 'pino';
-import type { Runtime, Container } from '../../runtime/runtime.js';
+import type { Runtime, Container, HostMount } from '../../runtime/runtime.js';
 import type { Snapshotter } from '../../storage/index.js';
 import { InvalidParameterError } from '../errors.js';
 import { JsonFileWriter } from '../logs/json-file.js';
@@ -16,6 +16,7 @@ import { watchExit, type WatchedExit } from './exit-watch.js';
 import { readUserDb, rootfsHostMounts, unmountRootfs } from './rootfs.js';
 import { signalNumber } from './signals.js';
 import type { ContainerSpec } from './types.js';
+import type { UserDb } from '../user.js';
 
 export interface TaskEnv {
   runtime: Runtime;
@@ -34,8 +35,11 @@ export interface TaskExit {
   exitCode: number;
   oomKilled: boolean;
   finishedAt: string;
-  /** Runtime deletion and rootfs unmount, finishing after the exit is reported. */
-  cleanup: Promise<void>;
+  /**
+   * Starts (once) the runtime deletion and rootfs unmount. Called after the exit is recorded:
+   * until then the runtime state keeps the exit status for a daemon restarted meanwhile.
+   */
+  cleanup(): Promise<void>;
 }
 
 /** A start failure with the exit code Docker records (126, 127, or 128 for other failures). */
@@ -82,22 +86,42 @@ export class Task {
     const rootfs = path.join(dir, 'rootfs');
     await removeStaleRuntimeState(env.runtime, id);
     const set = Task.fifos(env, cfg);
-    const [hostMounts, userDb, , netnsPath] = await Promise.all([
-      rootfsHostMounts(env.snapshots, id, rootfs), readUserDb(env.snapshots, id), makeFifos(set, env.fifoPool), cfg.netnsPath,
-    ]);
-    let fifos: ReturnType<typeof openForStart> | undefined;
+    await makeFifos(set, env.fifoPool);
+    let fifos: ReturnType<typeof openForStart>;
+    try {
+      fifos = openForStart(set);
+    } catch (err) {
+      throw startError(err);
+    }
+    const stdio = { stdio: fifos.containerFds, detached: true, holdStdin: true };
+    // The runtime's spawner forks the monitor (another process) while the rest is prepared here.
+    let monitor = env.runtime.requestMonitor(stdio);
+    let prepared: [HostMount[], UserDb, string | undefined];
+    try {
+      prepared = await Promise.all([
+        // An AutoRemove container's changes do not outlive it: its overlay needs no syncs (see Snapshotter.mounts).
+        rootfsHostMounts(env.snapshots, id, rootfs, { volatile: spec.HostConfig.AutoRemove === true }), readUserDb(env.snapshots, id), cfg.netnsPath,
+      ]);
+    } catch (err) {
+      env.runtime.releaseMonitor(monitor);
+      fifos.closeContainerFds();
+      fifos.stdout.destroy(); fifos.stderr?.destroy(); fifos.stdin?.destroy();
+      throw err;
+    }
+    const [hostMounts, userDb, netnsPath] = prepared;
     let io: ContainerIO | undefined;
     try {
       const oci = buildSpec({
         rootfs, userDb, image: {}, config: spec.Config, host: spec.HostConfig, initPath: env.initPath, joinPid: cfg.joinPid, mountSetup: cfg.mountSetup, netnsPath,
         files: { hostname: spec.HostnamePath, hosts: spec.HostsPath, resolvConf: spec.ResolvConfPath },
       });
-      fifos = openForStart(set);
       const log = cfg.logOptions ? new JsonFileWriter(spec.LogPath, cfg.logOptions) : null;
       io = new ContainerIO(fifos, log, cfg.hub);
       let container: Container;
       try {
-        container = await env.runtime.create(id, { bundle: dir, spec: oci, io: { stdio: fifos.containerFds, detached: true, holdStdin: true }, hostMounts });
+        const given = monitor;
+        monitor = undefined; // create() takes it over, failures included
+        container = await env.runtime.create(id, { bundle: dir, spec: oci, io: stdio, hostMounts, monitor: given });
       } finally {
         fifos.closeContainerFds();
       }
@@ -110,9 +134,10 @@ export class Task {
       const exited = container.wait().then((e) => finishExit(env, id, container, io!, e));
       return new Task(id, container.pid, container, io, log, exited);
     } catch (err) {
-      fifos?.closeContainerFds();
+      env.runtime.releaseMonitor(monitor);
+      fifos.closeContainerFds();
       io?.destroy();
-      if (!io) { fifos?.stdout.destroy(); fifos?.stderr?.destroy(); fifos?.stdin?.destroy(); }
+      if (!io) { fifos.stdout.destroy(); fifos.stderr?.destroy(); fifos.stdin?.destroy(); }
       await unmountRootfs(rootfs);
       throw startError(err);
     }
@@ -128,7 +153,7 @@ export class Task {
     try {
       container = env.runtime.get(id);
     } catch {
-      const cleanup = unmountRootfs(path.join(env.containerDir(id), 'rootfs'));
+      const cleanup = once(() => unmountRootfs(path.join(env.containerDir(id), 'rootfs')));
       return { exitCode: 255, oomKilled: false, finishedAt: new Date().toISOString(), cleanup };
     }
     const watched = watchExit(env.runtime, id);
@@ -163,12 +188,17 @@ async function finishExit(
   // Output still in the pipes belongs in the log before anyone sees the container as exited.
   if (io) await Promise.race([io.done, new Promise((r) => setTimeout(r, 2000).unref())]);
   io?.destroy();
-  // The exit is reported now; cgroup and mount go in the background (start/remove await it).
-  const cleanup = Promise.all([
+  // The exit is reported first; cgroup and mount go in the background (start/remove await it).
+  const cleanup = once(() => Promise.all([
     container.delete(true).catch((err) => env.logger.warn({ err, id }, 'runtime delete failed')),
     unmountRootfs(path.join(env.containerDir(id), 'rootfs')),
-  ]).then(() => {}, (err) => env.logger.warn({ err, id }, 'unmounting the rootfs failed'));
+  ]).then(() => {}, (err) => env.logger.warn({ err, id }, 'unmounting the rootfs failed')));
   return { exitCode, oomKilled, finishedAt, cleanup };
+}
+
+function once(fn: () => Promise<void>): () => Promise<void> {
+  let p: Promise<void> | undefined;
+  return () => (p ??= fn());
 }
 
 /** Maps a runtime failure to Docker's start error (exit code 127/126/128). */

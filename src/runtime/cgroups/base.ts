@@ -54,6 +54,7 @@ export abstract class CgroupBase implements Cgroup {
 
   /** mkdir each level below the root. A concurrent destroy() may remove an empty parent: retry. */
   private makeLevels(p: Placement): void {
+    if (this.makeLeaf(p)) return;
     const levels = pathLevels(this.path);
     for (let attempt = 0; ; attempt++) {
       try {
@@ -74,6 +75,27 @@ export abstract class CgroupBase implements Cgroup {
         throw new Error(`cgroup: cannot create ${path.join(p.root, this.path)}: ${e.message}`);
       }
     }
+  }
+
+  /**
+   * The usual case, with the parents there already (a kept parent like "wharf"): one mkdir, no
+   * walk with an EEXIST error per level. False (nothing made) when the walk is needed.
+   */
+  private makeLeaf(p: Placement): boolean {
+    try {
+      fs.mkdirSync(p.dir);
+    } catch {
+      return false;
+    }
+    try {
+      this.prepareLevel(p.root, p.dir, true);
+    } catch {
+      // e.g. a cpuset parent without cpus/mems: the walk prepares each level.
+      try { fs.rmdirSync(p.dir); } catch { /* the walk reports */ }
+      return false;
+    }
+    this.created.push(p.dir);
+    return true;
   }
 
   private rollback(): void {
@@ -141,6 +163,10 @@ export abstract class CgroupBase implements Cgroup {
   }
 
   destroy(opts: { keepParents?: boolean } = {}): void {
+    if (this.removeEmptyLeaves()) {
+      if (!opts.keepParents) this.pruneLevels(pathLevels(this.path).slice(0, -1).reverse());
+      return;
+    }
     if (this.exists()) {
       this.killAll('SIGKILL');
       if (!waitUntil(() => this.pids().length === 0, EXIT_TIMEOUT_MS, 5)) {
@@ -150,6 +176,23 @@ export abstract class CgroupBase implements Cgroup {
     }
     // Parents like "wharf" go too once empty; a busy parent (other containers) stays.
     if (!opts.keepParents) this.pruneLevels(pathLevels(this.path).slice(0, -1).reverse());
+  }
+
+  /**
+   * destroy() of the usual case, without listing processes or child cgroups: one rmdir per
+   * hierarchy, which the kernel refuses (EBUSY, ENOTEMPTY) while a process or child cgroup is in it.
+   * True when every dir is gone; false (some may be gone) when the full teardown is needed.
+   */
+  private removeEmptyLeaves(): boolean {
+    let ok = true;
+    for (const dir of this.dirs()) {
+      try {
+        fs.rmdirSync(dir);
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') ok = false;
+      }
+    }
+    return ok;
   }
 
   pruneEmpty(): void {

@@ -3,7 +3,7 @@ export { encodePlan, encodeResize, encodeStart, encodeContinue, encodeKill, type
 export { spawnExecutor, type ExecutorHandle, type SpawnExecutorOptions, type StdioSpec } from './spawn.js';
 export { ExecutorError, errnoName, type ErrorPhase } from './errors.js';
 export { executorPath } from './path.js';
-export { ExecutorSpawner, type SpawnerStdio } from './spawner.js';
+export { ExecutorSpawner, requestMonitor, discardMonitor, type MonitorProcess, type SpawnerStdio } from './spawner.js';
 export { loadDeviceProgram } from './bpf.js';
 export { readStatusFile, signalName, type ExitStatus, type StatusFile } from './status.js';
 export { OPCODES, parseMessage, type ExecutorMessage } from './protocol.js';

@@ -7,7 +7,7 @@ import { ExecutorError, errnoName } from './errors.js';
 import { executorPath } from './path.js';
 import { parseMessage, type ExecutorMessage } from './protocol.js';
 import { signalName, type ExitStatus } from './status.js';
-import type { ExecutorSpawner, SpawnerStdio } from './spawner.js';
+import { monitorFromSpawner, spawnerStdio, type ExecutorSpawner, type MonitorProcess } from './spawner.js';
 
 export type StdioSpec = 'inherit' | 'pipe' | 'ignore' | number;
 
@@ -32,18 +32,8 @@ export interface SpawnExecutorOptions {
    * fd or 'ignore'; `env` is then the spawner's).
    */
   spawner?: ExecutorSpawner;
-}
-
-/** The monitor process as spawnExecutor drives it, however it was started. */
-interface MonitorProcess {
-  ctl: Duplex;
-  monitorPid: number;
-  stdin: Writable | null;
-  stdout: Readable | null;
-  stderr: Readable | null;
-  onError(cb: (e: Error) => void): void;
-  /** Lets Node exit while the monitor runs on. */
-  unref(): void;
+  /** A monitor already asked of the spawner (requestMonitor), forked while the plan was made. */
+  monitor?: Promise<MonitorProcess>;
 }
 
 function spawnDirect(std: [StdioSpec, StdioSpec, StdioSpec], options: SpawnExecutorOptions): MonitorProcess {
@@ -66,16 +56,6 @@ function spawnDirect(std: [StdioSpec, StdioSpec, StdioSpec], options: SpawnExecu
   };
 }
 
-/** The stdio slots in the form the spawner takes, or undefined when it cannot provide them. */
-function spawnerStdio(std: [StdioSpec, StdioSpec, StdioSpec]): [SpawnerStdio, SpawnerStdio, SpawnerStdio] | undefined {
-  return std.every((s) => typeof s === 'number' || s === 'ignore') ? std as [SpawnerStdio, SpawnerStdio, SpawnerStdio] : undefined;
-}
-
-async function spawnViaSpawner(spawner: ExecutorSpawner, stdio: [SpawnerStdio, SpawnerStdio, SpawnerStdio], detached: boolean): Promise<MonitorProcess> {
-  const m = await spawner.spawn(stdio, { detached });
-  return { ctl: m.ctl, monitorPid: m.monitorPid, stdin: null, stdout: null, stderr: null, onError: () => {}, unref: () => {} };
-}
-
 export interface ExecutorHandle {
   /** Host pid of the container init. */
   readonly pid: number;
@@ -89,6 +69,8 @@ export interface ExecutorHandle {
   start(): Promise<void>;
   /** Resolves when the init exited (never after detach()). */
   readonly exited: Promise<ExitStatus>;
+  /** Resolves when the control channel closed: the monitor is gone (or detach() was called). */
+  readonly closed: Promise<void>;
   /** Sets the relayed pty's window size. */
   resize(rows: number, cols: number): void;
   /** Closes our end of the control channel; the monitor keeps running and writes the status file. */
@@ -121,16 +103,20 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
   let failPlan: ExecutorPlan | undefined = plan;
   const std = options.stdio ?? (options.terminal ? 'pipe' : 'inherit');
   const slots: [StdioSpec, StdioSpec, StdioSpec] = Array.isArray(std) ? std : [std, std, std];
-  const viaSpawner = options.spawner ? spawnerStdio(slots) : undefined;
-  const proc = viaSpawner
-    ? await spawnViaSpawner(options.spawner!, viaSpawner, options.detached ?? false)
-    : spawnDirect(slots, options);
+  const viaSpawner = options.spawner && !options.monitor ? spawnerStdio(slots) : undefined;
+  const proc = options.monitor
+    ? await options.monitor
+    : viaSpawner
+      ? await monitorFromSpawner(options.spawner!, viaSpawner, options.detached ?? false)
+      : spawnDirect(slots, options);
   const { ctl, stdout, stderr } = proc;
   const pidD = deferred<number>();
   const readyD = deferred<void>();
   const startedD = deferred<void>();
   const exitedD = deferred<ExitStatus>();
   let detached = false;
+  let onClosed!: () => void;
+  const closed = new Promise<void>((resolve) => { onClosed = resolve; });
 
   const toError = (m: Extract<ExecutorMessage, { kind: 'error' }>) => {
     const op = m.phase === 'pre' ? failPlan?.pre[m.index] : m.phase === 'child' ? failPlan?.ops[m.index] : undefined;
@@ -166,6 +152,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
   ctl.resume(); // a spawner connection arrives paused after its hello line
   ctl.on('error', () => {}); // EPIPE after the monitor exits; the close handler reports
   ctl.on('close', () => {
+    onClosed();
     if (detached) return;
     const e = new Error('executor exited without reporting the container exit');
     failAll(e);
@@ -191,6 +178,7 @@ export async function spawnExecutor(plan: ExecutorPlan, options: SpawnExecutorOp
     ready: readyD.promise,
     started: startedD.promise,
     exited: exitedD.promise,
+    closed,
     start() {
       if (waitStart) send(encodeStart());
       return startedD.promise;

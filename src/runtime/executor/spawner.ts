@@ -7,11 +7,51 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { executorPath } from './path.js';
 
 /** What the monitor's fds 0-2 become: one of our fds (reopened through /proc) or /dev/null. */
 export type SpawnerStdio = number | 'ignore';
+
+/** The monitor process as spawnExecutor drives it, however it was started. */
+export interface MonitorProcess {
+  ctl: Duplex;
+  monitorPid: number;
+  stdin: Writable | null;
+  stdout: Readable | null;
+  stderr: Readable | null;
+  onError(cb: (e: Error) => void): void;
+  /** Lets Node exit while the monitor runs on. */
+  unref(): void;
+}
+
+/** The stdio slots in the form the spawner takes, or undefined when it cannot provide them. */
+export function spawnerStdio(std: readonly (string | number)[]): [SpawnerStdio, SpawnerStdio, SpawnerStdio] | undefined {
+  return std.length === 3 && std.every((s) => typeof s === 'number' || s === 'ignore') ? std as [SpawnerStdio, SpawnerStdio, SpawnerStdio] : undefined;
+}
+
+export async function monitorFromSpawner(spawner: ExecutorSpawner, stdio: [SpawnerStdio, SpawnerStdio, SpawnerStdio], detached: boolean): Promise<MonitorProcess> {
+  const m = await spawner.spawn(stdio, { detached });
+  return { ctl: m.ctl, monitorPid: m.monitorPid, stdin: null, stdout: null, stderr: null, onError: () => {}, unref: () => {} };
+}
+
+/**
+ * Asks the spawner for a monitor now, so it is forked while the caller still prepares the
+ * container and compiles the plan (spawnExecutor's `monitor` option). Undefined when these stdio
+ * slots need a spawn from Node. One that never gets a plan exits once released (discardMonitor).
+ */
+export function requestMonitor(spawner: ExecutorSpawner, stdio: string | number | readonly (string | number)[], detached: boolean): Promise<MonitorProcess> | undefined {
+  const slots = spawnerStdio(Array.isArray(stdio) ? stdio : [stdio, stdio, stdio] as (string | number)[]);
+  if (!slots) return undefined;
+  const m = monitorFromSpawner(spawner, slots, detached);
+  m.catch(() => {}); // reported by spawnExecutor, or irrelevant once released
+  return m;
+}
+
+/** Lets a requested monitor go without a plan: it reads EOF on its control channel and exits. */
+export function discardMonitor(m: Promise<MonitorProcess> | undefined): void {
+  void m?.then((p) => p.ctl.destroy(), () => {});
+}
 
 export interface SpawnedMonitor {
   ctl: net.Socket;

@@ -156,3 +156,47 @@ test('a state.json lost or torn by a machine crash loads with the fallback state
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('state saves rewrite state.json in place (same inode); a shorter state still loads exactly', async () => {
+  const root = tempRoot();
+  try {
+    const s = new ContainerStore<Cfg, St>(root, () => ({ status: 'lost' }));
+    await s.load();
+    const a = await s.create({ name: 'inplace', config: { image: 'x' }, state: { status: 'created' } });
+    const file = path.join(s.dirOf(a.id), 'state.json');
+    const ino = fs.statSync(file).ino;
+    await s.saveState(a.id, { status: 'x'.repeat(300), exitCode: 1 });
+    await s.saveState(a.id, { status: 'exited' });
+    assert.equal(fs.statSync(file).ino, ino, 'no new file per save');
+    const reloaded = new ContainerStore<Cfg, St>(root, () => ({ status: 'lost' }));
+    await reloaded.load();
+    assert.deepEqual(reloaded.resolve('inplace').state, { status: 'exited' });
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('load removes what a crash left of creates (no or empty config.json) and of removals (renamed aside)', async () => {
+  const root = tempRoot();
+  try {
+    const s = new ContainerStore<Cfg, St>(root, () => ({ status: 'lost' }));
+    await s.load();
+    const kept = await s.create({ name: 'kept', config: { image: 'x' }, state: { status: 'created' } });
+    const gone = await s.create({ name: 'gone', config: { image: 'x' }, state: { status: 'created' } });
+    await s.remove(gone.id);
+    await s.settle();
+    const noConfig = newId();
+    fs.mkdirSync(path.join(root, noConfig));
+    fs.writeFileSync(path.join(root, noConfig, 'state.json'), '{}');
+    const emptyConfig = newId();
+    fs.mkdirSync(path.join(root, emptyConfig));
+    fs.writeFileSync(path.join(root, emptyConfig, 'config.json'), '');
+    fs.mkdirSync(path.join(root, `.trash-${newId()}-1234`, 'rootfs'), { recursive: true });
+    const reloaded = new ContainerStore<Cfg, St>(root, () => ({ status: 'lost' }));
+    assert.deepEqual(await reloaded.load(), { loaded: 1, skipped: [] });
+    assert.deepEqual(fs.readdirSync(root), [kept.id]);
+    assert.equal(reloaded.isNameTaken('gone'), false);
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
