@@ -13,7 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { ImageStore } from '../src/image/index.js';
 import { RegistryService } from '../src/registry/index.js';
 import { removeTree } from '../src/storage/index.js';
-import { cpuOfPid, dockerEngineMissing, median, printTable, selfCpuMs, sh, skipped, skopeoUmoci, which, type Case, type Row } from './lib.js';
+import { cpuOfPid, dockerEngineMissing, median, printTable, runTool, selfCpuMs, sh, skipped, skopeoUmoci, which, type Case, type Row } from './lib.js';
+import { startWharfd } from '../test/helpers/wharfd.js';
+
+const WHARF_BIN = fileURLToPath(new URL('../wharf.cjs', import.meta.url));
 import { ensureBenchFixtures, CACHE_DIR } from './fixtures/debian-minbase.js';
 import { openScratchFs } from './fixtures/scratch-fs.js';
 
@@ -26,7 +29,7 @@ let registryPid = 0;
 let blobBytes = 0;
 
 /** Times only `run`; the note has throughput (of the compressed blob) and median CPU of client and registry. */
-async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
+async function timed<S>(name: string, c: Case<S>, note = '', cpuPid?: () => number): Promise<Row> {
   const times: number[] = [];
   const cpus: number[] = [];
   const regCpus: number[] = [];
@@ -34,14 +37,15 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
   for (let i = 0; i < WARMUP + RUNS; i++) {
     const s = await c.setup();
     try {
-      const c0 = selfCpuMs();
+      const cpuNow = cpuPid ? () => cpuOfPid(cpuPid()) : selfCpuMs;
+      const c0 = cpuNow();
       const r0 = cpuOfPid(registryPid);
       const t0 = process.hrtime.bigint();
       await c.run(s);
       if (i === 0) first = Number(process.hrtime.bigint() - t0) / 1e6;
       if (i >= WARMUP) {
         times.push(Number(process.hrtime.bigint() - t0) / 1e6);
-        cpus.push(selfCpuMs() - c0);
+        cpus.push(cpuNow() - c0);
         regCpus.push(cpuOfPid(registryPid) - r0);
       }
     } finally {
@@ -53,7 +57,7 @@ async function timed<S>(name: string, c: Case<S>, note = ''): Promise<Row> {
   const mbps = blobBytes / 1e6 / (at(0.5) / 1000);
   return {
     name, runs: RUNS, median: at(0.5), p90: at(0.9),
-    note: `${mbps.toFixed(0)} MB/s gz; cpu ${median(cpus).toFixed(0)} ms (+ registry ${median(regCpus).toFixed(0)} ms); first (warm-up) run ${first.toFixed(0)} ms${note ? '; ' + note : ''}`,
+    note: `${mbps.toFixed(0)} MB/s gz; ${cpuPid ? 'daemon ' : ''}cpu ${median(cpus).toFixed(0)} ms (+ registry ${median(regCpus).toFixed(0)} ms); first (warm-up) run ${first.toFixed(0)} ms${note ? '; ' + note : ''}`,
   };
 }
 
@@ -167,6 +171,30 @@ try {
       teardown: ({ root }) => cleanup(root),
     };
 
+    // What a user runs: the wharf CLI asking a running wharfd (its node flags, its worker pool) to
+    // pull. The image is removed after each run (its layer and blob with it), so every run pulls
+    // and unpacks the whole layer; runs follow each other within the workers' idle time.
+    const daemonPull = async (): Promise<Row> => {
+      const d = await startWharfd({ dir: tempDir('wharf-bench-daemon-') });
+      const wharf = (args: string[]) => runTool(WHARF_BIN, args, { ...d.env, WHARF_NO_AUTOSTART: '1' });
+      try {
+        return await timed('wharf pull (CLI → wharfd)', {
+          setup: () => undefined,
+          run: async () => {
+            await wharf(['pull', '-q', ref]);
+            const id = (await wharf(['image', 'inspect', '-f', '{{.Id}}', ref])).trim();
+            if (id !== fx.imageId) throw new Error(`wharfd pull gave ${id}, expected ${fx.imageId}`);
+          },
+          teardown: async () => {
+            await wharf(['rmi', ref]);
+            if (fs.readdirSync(path.join(d.dataRoot, 'snapshots')).some((n) => !n.startsWith('.'))) throw new Error('rmi left the layer behind: the next run would not unpack');
+          },
+        }, 'CLI start included', () => d.pid);
+      } finally {
+        await d.stop();
+      }
+    };
+
     const skopeoUmociRow = async (): Promise<Row> => {
       if (!which('umoci')) return skipped('skopeo copy + umoci unpack', 'umoci not installed');
       const su = skopeoUmoci(['--src-tls-verify=false', `docker://${ref}`], () => tempDir('wharf-bench-umoci-'), cleanup);
@@ -188,6 +216,7 @@ try {
     const only = process.env.WHARF_BENCH_ONLY ?? '';
     const tools: Array<[string, () => Promise<Row>]> = [
       ['wharf pull', () => timed('wharf pull', wharfPull, 'download + verify + gunzip + diffID + unpack to overlay layer; durable')],
+      ['wharf pull (CLI → wharfd)', daemonPull],
       ['skopeo copy + umoci unpack', skopeoUmociRow],
       ['docker pull', dockerPull],
       ['gzip -dc (layer blob)', () => timed('gzip -dc (layer blob)', {
