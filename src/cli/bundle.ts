@@ -110,6 +110,11 @@ export async function bundleCli(outdir: string = join(packageRoot, 'dist')): Pro
       target: 'node20',
       plugins: [lazyChildProcess],
       logLevel: 'warning',
+      // A third less source to read and scan at each start (~3 ms); names stay for stack traces,
+      // and the bundled packages' licence texts go to wharf-cli.cjs.LEGAL.txt.
+      minifyWhitespace: true,
+      minifySyntax: true,
+      legalComments: 'external',
       outfile: join(outdir, 'wharf-cli.cjs'),
       format: 'cjs',
       define: { 'import.meta.url': '__wharfUrl', __WHARF_BUILD__: JSON.stringify(readBuildInfo(packageRoot)) },
