@@ -22,6 +22,11 @@ const workerUrl = new URL('./gunzip-worker.js', import.meta.url);
 const pool = new WorkerPool<OutMsg>(workerUrl, 'gunzip', MAX_IDLE);
 let lastId = 0;
 
+/** Starts an idle gunzip worker ahead of the first stream (see WorkerPool.prewarm). */
+export function prewarmGunzip(): void {
+  pool.prewarm();
+}
+
 /** The result of a gunzip stream, known once its chunks have all been read. */
 export interface GunzipResult { digest?: string; size?: number }
 

@@ -22,6 +22,7 @@ export { ContentStore, DigestMismatchError } from './content-store.js';
 
 export type { WhiteoutMode, ApplyOptions, ApplyResult } from './apply.js';
 export { applyLayer, LayerApplyError } from './apply.js';
+export { prewarmLayerUnpack } from './layer-offload.js';
 
 export type {
   DriverName, Mount, SnapshotKind, SnapshotInfo, SnapshotUsage, SnapshotterOptions, EnsureLayerResult,

@@ -23,6 +23,19 @@ const workerUrl = new URL('./layer-worker.js', import.meta.url);
 const pool = new WorkerPool<OutMsg>(workerUrl, 'layer unpack', MAX_IDLE);
 let lastId = 0;
 
+/**
+ * Starts the unpack worker (which starts its gunzip worker at once) ahead of a layer that is
+ * about to download, so that neither thread's start-up is waited for when the first bytes come.
+ */
+export function prewarmLayerUnpack(): void {
+  pool.prewarm();
+}
+
+/** Thread IDs of the idle unpack workers (for tests). */
+export function idleLayerWorkers(): number[] {
+  return pool.idleThreads;
+}
+
 /** Unpack `input` into the existing directory `dir`: in a worker for gzip, else in this thread. */
 export async function unpackLayer(input: Readable, dir: string, opts: ApplyOptions): Promise<ApplyResult> {
   const it = input[Symbol.asyncIterator]() as AsyncIterator<Buffer>;

@@ -11,6 +11,7 @@
 import { parentPort } from 'node:worker_threads';
 import { Readable } from 'node:stream';
 import { unpackHere, type ApplyOptions } from './layer-unpack.js';
+import { prewarmGunzip } from './gunzip-offload.js';
 
 type InMsg =
   | { t: 'start'; id: number; dir: string; opts: ApplyOptions }
@@ -28,6 +29,8 @@ interface Job {
 
 const port = parentPort!;
 let job: Job | null = null;
+// Every job gunzips: its worker starts with this one, not when the first bytes arrive.
+prewarmGunzip();
 
 /** The compressed bytes as main sends them; each chunk taken is acknowledged (flow control). */
 async function* source(j: Job): AsyncGenerator<Buffer> {

@@ -44,6 +44,19 @@ export class WorkerPool<M> {
     return slot;
   }
 
+  /**
+   * Starts a worker now and keeps it idle (as after release), so that the next acquire() finds
+   * it started: its thread and module loading then overlap whatever the caller does meanwhile.
+   */
+  prewarm(): void {
+    if (this.idle.length > 0) return;
+    const slot = this.acquire();
+    if (slot) this.release(slot, true);
+  }
+
+  /** Thread IDs of the idle workers kept now (for tests). */
+  get idleThreads(): number[] { return this.idle.map((s) => s.w.threadId); }
+
   release(slot: Slot<M>, reuse: boolean): void {
     slot.onMessage = slot.onFail = null;
     if (!reuse || this.idle.length >= this.maxIdle) { void slot.w.terminate(); return; }

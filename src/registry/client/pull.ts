@@ -6,7 +6,7 @@ import * as fs from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
-  applyLayer, chainIds, fsyncDir, sha256Digest,
+  applyLayer, chainIds, fsyncDir, prewarmLayerUnpack, sha256Digest,
 } from '../../storage/index.js';
 import {
   familiarString, parseImageConfig, parseIndex, parseManifest, layerCompression, hostPlatform,
@@ -117,6 +117,8 @@ async function fetchLayers(store: ImageStore, t: PullTarget, s: PullSettings, ma
     present[i] = (await store.snapshots.hasLayer(chains[i]!)) && (await store.content.has(blob));
     if (present[i]) { op.layer(chains[i]!, false); op.blob(blob, false); }
   }
+  // The unpack threads start while the first layer's bytes arrive, not after them.
+  if (manifest.layers.some((l, i) => !present[i] && layerCompression(l.mediaType) === 'gzip')) prewarmLayerUnpack();
   const progress = manifest.layers.map((l) => new LayerProgress(s.progress, shortId(l.digest)));
   for (let i = 0; i < n; i++) progress[i]!.status(present[i] ? 'Already exists' : 'Pulling fs layer');
   const limiter = new Limiter(s.maxConcurrentDownloads);
