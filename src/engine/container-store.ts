@@ -6,6 +6,7 @@ import { closeSync, constants, fstatSync, openSync, renameSync, rmSync, writeFil
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { fsyncDir, removeTree, writeJsonAtomic } from '../storage/atomic.js';
+import { BackgroundWork } from '../common/background-work.js';
 import { ConflictError, InvalidParameterError, NotFoundError } from './errors.js';
 import { findByPrefix, isFullId, newId } from './ids.js';
 import { generateUniqueName, normalizeContainerName } from './names.js';
@@ -40,7 +41,7 @@ export class ContainerStore<C, S> {
   /** Per-container write chain: writes to one container's files happen in call order. */
   private readonly writes = new Map<string, Promise<unknown>>();
   /** Deletions of removed containers' directories still running (see remove()). */
-  private readonly deleting = new Set<Promise<void>>();
+  private readonly deleting = new BackgroundWork();
 
   /** `root` is the containers directory, normally <data-root>/containers. */
   /**
@@ -226,8 +227,7 @@ export class ContainerStore<C, S> {
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
         return;
       }
-      const deleting: Promise<void> = removeTree(trash).catch(() => {}).finally(() => this.deleting.delete(deleting));
-      this.deleting.add(deleting);
+      this.deleting.add(removeTree(trash));
     });
     this.byId.delete(id);
     this.releaseName(rec.name, id);
@@ -235,8 +235,8 @@ export class ContainerStore<C, S> {
   }
 
   /** Resolves once the directory deletions remove() left running are done. */
-  async settle(): Promise<void> {
-    while (this.deleting.size > 0) await Promise.all([...this.deleting]);
+  settle(): Promise<void> {
+    return this.deleting.settle();
   }
 
   private mustGet(id: string): ContainerRecord<C, S> {

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync, rmdirSync, un
 import { rm } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { BackgroundWork } from '../common/background-work.js';
 
 export interface ContainerRecord {
   ociVersion: string;
@@ -49,7 +50,7 @@ const TRASH = '.trash-';
 export class StateDir {
   /** Shared by the containers of this root (compiled seccomp filters); ids cannot start with '.'. */
   readonly cacheDir: string;
-  private readonly deleting = new Set<Promise<void>>();
+  private readonly deleting = new BackgroundWork();
 
   constructor(readonly root: string) {
     this.cacheDir = join(root, '.cache');
@@ -71,12 +72,11 @@ export class StateDir {
       return;
     }
     // `after`: e.g. the monitor gone, which may still write its status file into the directory.
-    const deleting: Promise<void> = after.then(() => rm(trash, { recursive: true, force: true })).catch(() => {}).finally(() => this.deleting.delete(deleting));
-    this.deleting.add(deleting);
+    this.deleting.add(after.then(() => rm(trash, { recursive: true, force: true })));
   }
 
-  async settle(): Promise<void> {
-    while (this.deleting.size > 0) await Promise.all([...this.deleting]);
+  settle(): Promise<void> {
+    return this.deleting.settle();
   }
 
   /** Deletes state directories discard() left when its process ended before deleting them. */

@@ -1,5 +1,6 @@
 /** On-disk records of snapshots (<root>/snapshots/<dir>/meta.json). */
 import * as fs from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import { digestHex, isDigest } from './digest.js';
@@ -25,6 +26,16 @@ export function snapshotDirName(key: string): string {
 /** Short, stable name of a layer's link in <root>/l (keeps lowerdir lists short). */
 export function shortLinkName(chainId: string): string {
   return createHash('sha256').update('link:' + chainId).digest('base64url').replace(/[-_]/g, 'x').slice(0, 12);
+}
+
+/** readMeta, synchronously: one small file, cheaper than a thread-pool round trip. */
+export function readMetaSync(dir: string): SnapshotMeta | null {
+  try {
+    return JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as SnapshotMeta;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw err;
+  }
 }
 
 export async function readMeta(dir: string): Promise<SnapshotMeta | null> {

@@ -8,7 +8,7 @@
  *          <root>/tmp/snap-*                              in-progress unpacks (removed by recover())
  */
 import * as fs from 'node:fs/promises';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { type Digest, digestHex, isDigest } from './digest.js';
@@ -17,7 +17,8 @@ import { fsyncDir, removeTree, syncTree, writeJsonAtomic } from './atomic.js';
 import { syncFs } from './sys.js';
 import { overlayMount, overlaySupported, run } from './overlay.js';
 import { copyTree } from './vfs.js';
-import { readMeta, shortLinkName, snapshotDirName, type SnapshotMeta } from './snapshot-meta.js';
+import { BackgroundWork } from '../common/background-work.js';
+import { readMeta, readMetaSync, shortLinkName, snapshotDirName, type SnapshotMeta } from './snapshot-meta.js';
 
 export type DriverName = 'overlay' | 'vfs';
 
@@ -96,7 +97,7 @@ export class Snapshotter {
   /** Metas of active snapshots this process made or read (dropped when removed or committed). */
   private readonly activeMetas = new Map<string, SnapshotMeta>();
   /** Deletions of removed snapshots still running in the background (see remove()). */
-  private readonly deleting = new Set<Promise<void>>();
+  private readonly deleting = new BackgroundWork();
   private lock: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -313,7 +314,7 @@ export class Snapshotter {
    * removal of the parent layer can interleave.
    */
   private prepareInPlace(key: string, parentChainId: Digest | null): void {
-    if (parentChainId !== null && this.layerMetaSync(parentChainId)?.kind !== 'layer') throw new SnapshotNotFoundError(parentChainId);
+    if (parentChainId !== null && this.metaSync(parentChainId)?.kind !== 'layer') throw new SnapshotNotFoundError(parentChainId);
     const dir = path.join(this.snapshotsDir, snapshotDirName(key));
     try {
       mkdirSync(dir, { mode: 0o755 });
@@ -341,18 +342,6 @@ export class Snapshotter {
       rmSync(dir, { recursive: true, force: true });
       throw err;
     }
-  }
-
-  /** meta() for a layer, synchronously (cached after the first read). */
-  private layerMetaSync(chainId: Digest): SnapshotMeta | null {
-    const dir = path.join(this.snapshotsDir, snapshotDirName(chainId));
-    const cached = this.layerMetas.get(chainId);
-    if (cached && existsSync(path.join(dir, 'meta.json'))) return cached;
-    this.layerMetas.delete(chainId);
-    let m: SnapshotMeta;
-    try { m = JSON.parse(readFileSync(path.join(dir, 'meta.json'), 'utf8')) as SnapshotMeta; } catch { return null; }
-    if (m.kind === 'layer') this.layerMetas.set(chainId, m);
-    return m;
   }
 
   /**
@@ -441,14 +430,13 @@ export class Snapshotter {
       if (opts.durable !== false) await fsyncDir(this.snapshotsDir);
       if (meta.link) await fs.unlink(path.join(this.linkDir, meta.link)).catch(() => {});
       if (!opts.background) return removeTree(trash);
-      const deleting: Promise<void> = removeTree(trash).catch(() => {}).finally(() => this.deleting.delete(deleting));
-      this.deleting.add(deleting);
+      this.deleting.add(removeTree(trash));
     });
   }
 
   /** Resolves once the deletions remove() left running in the background are done. */
-  async settle(): Promise<void> {
-    while (this.deleting.size > 0) await Promise.all([...this.deleting]);
+  settle(): Promise<void> {
+    return this.deleting.settle();
   }
 
   /** Kind and parent of one snapshot (null if absent), without listing all of them as stat() does. */
@@ -511,15 +499,20 @@ export class Snapshotter {
   }
 
   private async meta(key: string): Promise<SnapshotMeta | null> {
+    return this.metaSync(key);
+  }
+
+  private metaSync(key: string): SnapshotMeta | null {
     const dir = path.join(this.snapshotsDir, snapshotDirName(key));
     // A published layer's meta never changes: read once, then only checked to still be there (a
-    // build walks its chain many times; one sync stat costs far less than an async read).
+    // build walks its chain many times; one sync stat costs far less than an async read). Reads are
+    // synchronous too: one small file.
     // Active snapshots' metas too, once known: they change only through this process (remove, commitActive).
     const cached = this.layerMetas.get(key) ?? this.activeMetas.get(key);
     if (cached && existsSync(path.join(dir, 'meta.json'))) return cached;
     this.layerMetas.delete(key);
     this.activeMetas.delete(key);
-    const m = await readMeta(dir);
+    const m = readMetaSync(dir);
     if (m?.kind === 'layer') this.layerMetas.set(key, m);
     else if (m?.kind === 'active') this.activeMetas.set(key, m);
     return m;
