@@ -1,10 +1,11 @@
 // What every command gets: the API client and the output streams (tests and the bundle swap them).
 import type { ApiClient } from './client.js';
+import type { CliOutput } from './output.js';
 
 export interface CliContext {
   api: ApiClient;
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
+  stdout: CliOutput;
+  stderr: CliOutput;
   stdin: NodeJS.ReadStream;
 }
 

@@ -8,7 +8,8 @@ import { ApiClient, ApiError, DaemonUnavailableError, parseHost } from './client
 import { isCommandName, registrationsFor } from './commands/index.js';
 import { CliExit, type CliContext } from './context.js';
 import { FlagValueError, OptionError } from './options/flags.js';
-import { FLAG_ALIASES } from './options/run-flags.js';
+import { FLAG_ALIASES } from './options/flag-aliases.js';
+import { FdOutput } from './output.js';
 
 const DEFAULT_HOST = `unix://${DEFAULT_SOCKET}`;
 
@@ -101,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
     const api = new ApiClient(parseHost(chosen ?? DEFAULT_HOST));
     if (!chosen) api.onUnavailable = () => autostartDaemon(process.stderr);
     // stdin on first use: opening it costs start-up time and most commands never read it.
-    ctx = { api, stdout: process.stdout, stderr: process.stderr, get stdin() { return process.stdin; } };
+    ctx = { api, stdout: new FdOutput(1, () => process.stdout), stderr: new FdOutput(2, () => process.stderr), get stdin() { return process.stdin; } };
     return ctx;
   };
   // Registering every command costs tens of ms: only the invoked one is (after `container ls` -> `ps`).

@@ -1,9 +1,10 @@
 // One HTTP/1.1 request with a whole-body answer (JSON calls: ps, images, create, rm, ...) straight
-// over node:net. Loading and running node:http costs ~10 ms of a ~90 ms `wharf ps`; streams,
+// over libuv's pipe handle (unix-exchange.ts), or node:net for tcp. Loading and running node:http
+// costs ~10 ms of a ~90 ms `wharf ps`; streams,
 // uploads and hijacked connections still use node:http (client.ts), loaded when first needed.
 // The request says "Connection: close", so the answer ends where the connection does: no need to
 // trust Content-Length (absent for chunked answers, present without a body for HEAD).
-import { connect, type Socket } from 'node:net';
+import { pipeBindings, unixExchange } from './unix-exchange.js';
 
 export interface PlainTarget {
   socketPath?: string;
@@ -65,24 +66,29 @@ export function parseResponse(data: Buffer, method: string): PlainResponse {
 }
 
 /** Sends one request and resolves with the whole answer; connection errors reject as net's (ENOENT, ECONNREFUSED). */
-export function plainRequest(target: PlainTarget, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<PlainResponse> {
+export async function plainRequest(target: PlainTarget, method: string, path: string, headers: Record<string, string>, body?: Buffer): Promise<PlainResponse> {
+  const head = [`${method} ${path} HTTP/1.1`, `Host: ${target.socketPath ? 'localhost' : `${target.host}:${target.port}`}`, 'Connection: close'];
+  for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
+  if (body || method === 'POST' || method === 'PUT') head.push(`Content-Length: ${body?.length ?? 0}`);
+  const headBytes = Buffer.from(`${head.join('\r\n')}\r\n\r\n`, 'latin1');
+  const request = body?.length ? Buffer.concat([headBytes, body]) : headBytes;
+  const pipe = target.socketPath ? pipeBindings() : null;
+  const answer = pipe ? await unixExchange(pipe, target.socketPath!, request) : await netExchange(target, request);
+  return parseResponse(answer, method);
+}
+
+/** The same exchange over node:net (tcp daemons, and unix sockets where libuv's pipe is not offered). */
+async function netExchange(target: PlainTarget, request: Buffer): Promise<Buffer> {
+  const { connect } = await import('node:net');
   return new Promise((resolve, reject) => {
-    const socket: Socket = target.socketPath ? connect(target.socketPath) : connect(target.port ?? 80, target.host ?? 'localhost');
+    const socket = target.socketPath ? connect(target.socketPath) : connect(target.port ?? 80, target.host ?? 'localhost');
     const chunks: Buffer[] = [];
-    const head = [`${method} ${path} HTTP/1.1`, `Host: ${target.socketPath ? 'localhost' : `${target.host}:${target.port}`}`, 'Connection: close'];
-    for (const [k, v] of Object.entries(headers)) head.push(`${k}: ${v}`);
-    if (body || method === 'POST' || method === 'PUT') head.push(`Content-Length: ${body?.length ?? 0}`);
     socket.on('error', reject);
     socket.on('data', (d: Buffer) => chunks.push(d));
     socket.on('end', () => {
       socket.destroy();
-      try {
-        resolve(parseResponse(Buffer.concat(chunks), method));
-      } catch (err) {
-        reject(err);
-      }
+      resolve(Buffer.concat(chunks));
     });
-    socket.write(`${head.join('\r\n')}\r\n\r\n`, 'latin1');
-    if (body?.length) socket.write(body);
+    socket.write(request);
   });
 }

@@ -30,7 +30,7 @@ const endsWithSep = (p: string): boolean => p.endsWith('/') || p.endsWith('/.');
 async function fromContainer(c: CliContext, container: string, src: string, dest: string): Promise<void> {
   const res = await c.api.stream('GET', `/containers/${enc(container)}/archive`, { query: { path: src } });
   if (dest === '-') {
-    await pipeline(res, c.stdout, { end: false });
+    await pipeline(res, c.stdout.stream, { end: false });
     return;
   }
   const stat = decodeStat(res.headers['x-docker-container-path-stat']);

@@ -15,6 +15,6 @@ export function register(program: Command, ctx: () => CliContext): void {
     if (!o.output && c.stdout.isTTY) throw new CliExit(1, 'cowardly refusing to save to a terminal. Use the -o flag or redirect');
     const res = await c.api.stream('GET', `/containers/${enc(name)}/export`);
     if (o.output) await pipeline(res, createWriteStream(o.output));
-    else await pipeline(res, c.stdout, { end: false });
+    else await pipeline(res, c.stdout.stream, { end: false });
   });
 }

@@ -100,7 +100,7 @@ async function runLoad(c: CliContext, o: { input?: string; quiet?: boolean }): P
   const body = o.input ? openInput(o.input) : c.stdin;
   const res = await c.api.stream('POST', '/images/load', { query: { quiet: o.quiet ? '1' : '0' }, body, contentType: 'application/x-tar' });
   if (/json/.test(res.headers['content-type'] ?? '')) await showProgress(c, res);
-  else await pipeline(res, c.stdout, { end: false });
+  else await pipeline(res, c.stdout.stream, { end: false });
 }
 
 function openInput(file: string): fs.ReadStream {
@@ -120,7 +120,7 @@ async function runSave(c: CliContext, images: string[], o: { output?: string }):
   }
   const res = await c.api.stream('GET', '/images/get', { query: { names: images } });
   if (!o.output) {
-    await pipeline(res, c.stdout, { end: false });
+    await pipeline(res, c.stdout.stream, { end: false });
     return;
   }
   // Written beside the target and renamed, so a failed save leaves no partial file.

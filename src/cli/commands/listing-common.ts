@@ -1,9 +1,10 @@
 // Helpers shared by the listing, image, system, volume and network commands: management groups
 // (`container ls`, `image rm`), --filter values, confirmation prompts, docker's config file formats.
 import { Command, Option } from 'commander';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
+// Named imports: in the bundle, `import * as` of a builtin copies all its exports at start (~1-2 ms).
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import type { CliContext } from '../context.js';
 import { CliExit } from '../context.js';
 import { TemplateError } from '../format/template.js';
@@ -51,7 +52,7 @@ export function configDir(program?: Command): string {
   let root: Command | undefined = program;
   while (root?.parent) root = root.parent;
   const fromFlag = root?.opts<{ config?: string }>().config;
-  return fromFlag ?? process.env.DOCKER_CONFIG ?? path.join(os.homedir(), '.docker');
+  return fromFlag ?? process.env.DOCKER_CONFIG ?? join(homedir(), '.docker');
 }
 
 export interface ConfigFile {
@@ -63,9 +64,9 @@ export interface ConfigFile {
 }
 
 export function readConfig(dir: string): ConfigFile {
-  const file = path.join(dir, 'config.json');
+  const file = join(dir, 'config.json');
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as ConfigFile;
+    return JSON.parse(readFileSync(file, 'utf8')) as ConfigFile;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new CliExit(1, `WARNING: Error loading config file: ${file}: ${(err as Error).message}`);
@@ -74,11 +75,11 @@ export function readConfig(dir: string): ConfigFile {
 
 /** Writes config.json as docker does: tab-indented, through a temp file, mode 0600. */
 export function writeConfig(dir: string, cfg: ConfigFile): string {
-  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const file = path.join(dir, 'config.json');
-  const tmp = path.join(dir, `.config.json.${process.pid}`);
-  fs.writeFileSync(tmp, JSON.stringify(cfg, null, '\t'), { mode: 0o600 });
-  fs.renameSync(tmp, file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const file = join(dir, 'config.json');
+  const tmp = join(dir, `.config.json.${process.pid}`);
+  writeFileSync(tmp, JSON.stringify(cfg, null, '\t'), { mode: 0o600 });
+  renameSync(tmp, file);
   return file;
 }
 

@@ -1,6 +1,6 @@
 // Port specs as Docker's go-connections/nat parses them: -p [ip:][hostPort:]containerPort[/proto]
 // (ranges allowed on both sides), the long form target=80,published=8080,protocol=udp, and --expose.
-import { isIP } from 'node:net';
+import { isIP } from './ip.js';
 
 export interface PortBinding { HostIp: string; HostPort: string }
 export type PortMap = Record<string, PortBinding[]>;

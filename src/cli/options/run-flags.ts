@@ -115,6 +115,6 @@ export const RUN_ONLY_FLAGS: FlagDef[] = [
 ];
 
 /** Old spellings Docker still accepts, rewritten before parsing. */
-export const FLAG_ALIASES: Record<string, string> = { '--net': '--network', '--net-alias': '--network-alias', '--dns-opt': '--dns-option' };
+export { FLAG_ALIASES } from './flag-aliases.js';
 
 export const RUN_USAGE = '[OPTIONS] IMAGE [COMMAND] [ARG...]';

@@ -1,7 +1,7 @@
 // Single-value parsers of Docker's run/create flags (docker/cli opts package and go-units), with
 // Docker's error texts. Each throws an Error whose message is what Docker prints after the flag.
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { isIP } from './ip.js';
 import { parseGoInt, ramInBytes } from './go-parse.js';
 
 export interface Ulimit { Name: string; Hard: number; Soft: number }

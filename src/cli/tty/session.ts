@@ -2,15 +2,15 @@
 // demultiplexed without), stdin forwarded (detach keys watched with a TTY), half-close on EOF.
 import type { Socket } from 'node:net';
 import { DetachScanner, parseDetachKeys, DEFAULT_DETACH_KEYS } from '../../common/detach-keys.js';
-import { splitTo, StdDemuxer } from './stdcopy.js';
+import { splitTo, StdDemuxer, type ByteSink } from './stdcopy.js';
 
 export interface SessionOptions {
   tty: boolean;
   /** Forward this stream (only with -i). */
   stdin?: NodeJS.ReadStream;
   detachKeys?: string;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
+  stdout: ByteSink;
+  stderr: ByteSink;
 }
 
 export interface Session {

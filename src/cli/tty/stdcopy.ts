@@ -22,8 +22,13 @@ export class StdDemuxer {
   }
 }
 
+/** Where output bytes go: a stream, or the CLI's stdout (output.ts). */
+export interface ByteSink {
+  write(data: Uint8Array): unknown;
+}
+
 /** A sink writing stdout frames to `out` and stderr (and daemon error) frames to `err`. */
-export function splitTo(out: NodeJS.WritableStream, err: NodeJS.WritableStream): FrameSink {
+export function splitTo(out: ByteSink, err: ByteSink): FrameSink {
   return (stream, data) => {
     if (stream === 1 || stream === 0) out.write(data);
     else err.write(data);

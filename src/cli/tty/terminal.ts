@@ -1,6 +1,7 @@
 // The local terminal during `run -it`, `attach` and `exec -it`: raw mode (restored however we
 // leave), the window size and its changes (SIGWINCH) forwarded to the daemon.
 import type { ApiClient } from '../client.js';
+import type { CliOutput } from '../output.js';
 
 /** Puts stdin in raw mode when it is a TTY; returns the function that restores it. */
 export function makeRaw(stdin: NodeJS.ReadStream): () => void {
@@ -16,8 +17,10 @@ export function makeRaw(stdin: NodeJS.ReadStream): () => void {
   return restore;
 }
 
-export function terminalSize(out: NodeJS.WriteStream): [number, number] | undefined {
-  if (!out.isTTY || !out.rows || !out.columns) return undefined;
+export function terminalSize(output: CliOutput): [number, number] | undefined {
+  if (!output.isTTY) return undefined;
+  const out = output.stream;
+  if (!out.rows || !out.columns) return undefined;
   return [out.rows, out.columns];
 }
 
@@ -25,10 +28,11 @@ export function terminalSize(out: NodeJS.WriteStream): [number, number] | undefi
  * Sends the terminal size to `resizePath` (/containers/{id}/resize or /exec/{id}/resize) now and
  * on every SIGWINCH; returns the function that stops watching.
  */
-export function forwardResize(api: ApiClient, resizePath: string, out: NodeJS.WriteStream): () => void {
-  if (!out.isTTY) return () => {};
+export function forwardResize(api: ApiClient, resizePath: string, output: CliOutput): () => void {
+  if (!output.isTTY) return () => {};
+  const out = output.stream;
   const send = (): void => {
-    const size = terminalSize(out);
+    const size = terminalSize(output);
     if (!size) return;
     api.post(resizePath, undefined, { h: size[0], w: size[1] }).catch(() => { /* gone already */ });
   };

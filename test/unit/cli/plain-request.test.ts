@@ -1,12 +1,15 @@
-// JSON calls of the CLI over node:net (src/cli/plain-request.ts) against a node:http server on a
+// JSON calls of the CLI over libuv's pipe handle or node:net (src/cli/plain-request.ts, unix-exchange.ts) against a node:http server on a
 // temp unix socket: every answer shape the daemon gives (length, chunked, HEAD, 204, errors).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { plainRequest, parseResponse } from '../../../src/cli/plain-request.js';
+import { pipeBindings } from '../../../src/cli/unix-exchange.js';
 import { ApiClient, ApiError } from '../../../src/cli/client.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-plain-'));
@@ -90,4 +93,41 @@ test('malformed answers are errors, not wrong data', () => {
   assert.throws(() => parseResponse(Buffer.from('HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\nabc'), 'GET'), /truncated chunked/);
   const cont = parseResponse(Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 201 Created\r\nContent-Length: 2\r\n\r\nok'), 'POST');
   assert.deepEqual([cont.status, cont.body.toString()], [201, 'ok']);
+});
+
+test('large requests and answers go whole through the pipe handle (writes libuv could not finish at once)', async () => {
+  const big = http.createServer((req, res) => {
+    let n = 0;
+    req.on('data', (c: Buffer) => { n += c.length; });
+    req.on('end', () => res.setHeader('Content-Type', 'application/octet-stream').end(Buffer.alloc(3 << 20, n % 251)));
+  });
+  const bigPath = path.join(dir, 'big.sock');
+  await new Promise<void>((ok) => big.listen(bigPath, ok));
+  try {
+    assert.ok(pipeBindings(), 'libuv pipe bindings are offered on this Node');
+    const body = Buffer.alloc(5 << 20, 7);
+    const r = await plainRequest({ socketPath: bigPath }, 'POST', '/upload', {}, body);
+    assert.equal(r.body.length, 3 << 20);
+    assert.equal(r.body[0], body.length % 251);
+    assert.equal(r.body.at(-1), body.length % 251);
+  } finally {
+    big.close();
+  }
+});
+
+test('a path that is not a listening socket: ECONNREFUSED, as node:net says it', async () => {
+  const file = path.join(dir, 'plain-file');
+  fs.writeFileSync(file, '');
+  await assert.rejects(plainRequest({ socketPath: file }, 'GET', '/x', {}), { code: 'ECONNREFUSED', syscall: 'connect' });
+});
+
+test('with --pending-deprecation the CLI uses node:net instead (no deprecation warning printed)', async () => {
+  const script = `import { plainRequest } from ${JSON.stringify(new URL('../../../src/cli/plain-request.js', import.meta.url).href)};
+    import { pipeBindings } from ${JSON.stringify(new URL('../../../src/cli/unix-exchange.js', import.meta.url).href)};
+    const r = await plainRequest({ socketPath: process.argv[1] }, 'GET', '/length', {});
+    process.stdout.write(JSON.stringify({ bindings: pipeBindings() !== null, body: r.body.toString() }));`;
+  // Not spawnSync: this process's server has to answer the child.
+  const out = await promisify(execFile)(process.execPath, ['--pending-deprecation', '--input-type=module', '-e', script, socketPath], { encoding: 'utf8' });
+  assert.equal(out.stderr, '');
+  assert.deepEqual(JSON.parse(out.stdout), { bindings: false, body: '{"a":1}' });
 });
