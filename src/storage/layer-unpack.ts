@@ -26,6 +26,8 @@ export interface ApplyOptions {
   inPlace?: boolean;
   /** Expected diff ID (sha256 of the uncompressed tar): mismatch -> error, nothing kept (when not inPlace). */
   expectDiffId?: Digest;
+  /** false: the caller does not sync the layer before publishing it, so no early writeback either. */
+  earlySync?: boolean;
 }
 
 export interface ApplyResult {
@@ -73,7 +75,7 @@ export async function unpackHere(input: Readable, dir: string, opts: ApplyOption
         reader.push(chunk);
         await ex.drain();
       }
-      if (size - synced >= EARLY_SYNC_BYTES && !early) {
+      if (opts.earlySync !== false && size - synced >= EARLY_SYNC_BYTES && !early) {
         synced = size;
         early = syncFs(dir).catch(() => {}).finally(() => { early = null; });
       }

@@ -18,6 +18,7 @@ import { syncFs } from './sys.js';
 import { overlayMount, overlaySupported, run } from './overlay.js';
 import { copyTree } from './vfs.js';
 import { BackgroundWork } from '../common/background-work.js';
+import { DeferredSync, markerState } from './deferred-sync.js';
 import { readMeta, readMetaSync, shortLinkName, snapshotDirName, type SnapshotMeta } from './snapshot-meta.js';
 
 export type DriverName = 'overlay' | 'vfs';
@@ -98,6 +99,10 @@ export class Snapshotter {
   private readonly activeMetas = new Map<string, SnapshotMeta>();
   /** Deletions of removed snapshots still running in the background (see remove()). */
   private readonly deleting = new BackgroundWork();
+  /** Layers published before their content was synced (see deferred-sync.ts). */
+  private readonly deferred: DeferredSync;
+  /** Layers recover() dropped: published unsynced in an earlier boot, so maybe torn by a crash. */
+  readonly droppedLayers: Digest[] = [];
   private lock: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -109,6 +114,19 @@ export class Snapshotter {
     this.linkDir = path.join(root, 'l');
     this.tmpDir = path.join(root, 'tmp');
     this.emptyDir = path.join(root, 'snapshots', '.empty');
+    this.deferred = new DeferredSync(this.snapshotsDir, () => this.inflight.size > 0 || this.busyCount > 0);
+  }
+
+  private busyCount = 0;
+
+  /** Runs `fn` with the deferred syncs held back (a pull: its fsyncs would wait for the writeback). */
+  async holdingSyncs<T>(fn: () => Promise<T>): Promise<T> {
+    this.busyCount++;
+    try {
+      return await fn();
+    } finally {
+      this.busyCount--;
+    }
   }
 
   /** The whiteout mode layers must be applied with for this driver. */
@@ -151,6 +169,15 @@ export class Snapshotter {
       // An active snapshot is made without fsyncs (prepare): a machine crash may leave its meta torn.
       const meta = await readMeta(dir).catch((err: Error) => { if (name.startsWith('c-')) return null; throw err; });
       if (!meta) await removeTree(dir);
+      else if (meta.kind === 'layer') {
+        const state = await markerState(dir);
+        if (state === 'this-boot') this.deferred.add(dir);
+        else if (state === 'stale') {
+          // Its link is removed below with the other dangling ones; ensureLayer makes it again.
+          await removeTree(dir);
+          this.droppedLayers.push(meta.key as Digest);
+        }
+      }
     }
     for (const name of await fs.readdir(this.linkDir)) {
       const p = path.join(this.linkDir, name);
@@ -166,8 +193,10 @@ export class Snapshotter {
    * Make sure layer `chainId` (on top of `parentChainId`) exists. If absent, `apply(dir)` fills a
    * temp dir (for vfs already holding a copy of the parent) which becomes visible atomically when
    * apply resolves. Idempotent; concurrent calls for one chain ID run `apply` once.
+   * `deferSync`: publish before the content is on disk and sync it soon after (deferred-sync.ts),
+   * for layers that can be unpacked again from a durable blob.
    */
-  async ensureLayer<T>(chainId: Digest, parentChainId: Digest | null, apply: (dir: string) => Promise<T>): Promise<EnsureLayerResult<T>> {
+  async ensureLayer<T>(chainId: Digest, parentChainId: Digest | null, apply: (dir: string) => Promise<T>, opts: { deferSync?: boolean } = {}): Promise<EnsureLayerResult<T>> {
     digestHex(chainId, 'chain ID');
     if (parentChainId !== null) digestHex(parentChainId, 'parent chain ID');
     for (;;) {
@@ -176,7 +205,7 @@ export class Snapshotter {
       if (!pending) break;
       await pending.catch(() => {}); // if that attempt failed, try ourselves
     }
-    const p = this.createLayer(chainId, parentChainId, apply);
+    const p = this.createLayer(chainId, parentChainId, apply, opts.deferSync === true);
     this.inflight.set(chainId, p);
     try {
       return await p;
@@ -185,7 +214,7 @@ export class Snapshotter {
     }
   }
 
-  private async createLayer<T>(chainId: Digest, parent: Digest | null, apply: (dir: string) => Promise<T>): Promise<EnsureLayerResult<T>> {
+  private async createLayer<T>(chainId: Digest, parent: Digest | null, apply: (dir: string) => Promise<T>, deferSync: boolean): Promise<EnsureLayerResult<T>> {
     if (parent !== null && !(await this.hasLayer(parent))) throw new SnapshotNotFoundError(parent);
     const tmp = await this.makeTmp();
     try {
@@ -196,7 +225,9 @@ export class Snapshotter {
       const meta: SnapshotMeta = { kind: 'layer', key: chainId, parent, created: new Date().toISOString(), link };
       // No fsyncs of its own: the syncfs right after makes the meta durable with the content.
       await writeJsonAtomic(path.join(tmp, 'meta.json'), meta, 0o644, { durable: false });
-      await syncFs(tmp);
+      // Deferred: the marker goes in before the publishing rename, the syncfs comes later.
+      if (deferSync) await this.deferred.mark(tmp);
+      else await syncFs(tmp);
       const created = await this.locked(async () => {
         if (parent !== null && !(await this.hasLayer(parent))) throw new SnapshotNotFoundError(parent);
         await fs.symlink(`../snapshots/${digestHex(chainId)}/fs`, path.join(this.linkDir, link)).catch((err: NodeJS.ErrnoException) => {
@@ -206,6 +237,7 @@ export class Snapshotter {
       });
       const usage = (result as { usage?: SnapshotUsage } | null | undefined)?.usage;
       if (created && usage && typeof usage.size === 'number') this.layerUsage.set(chainId, { size: usage.size, inodes: usage.inodes });
+      if (created && deferSync) this.deferred.add(path.join(this.snapshotsDir, digestHex(chainId)));
       return created ? { chainId, created, result } : { chainId, created };
     } finally {
       await removeTree(tmp);
@@ -434,9 +466,9 @@ export class Snapshotter {
     });
   }
 
-  /** Resolves once the deletions remove() left running in the background are done. */
-  settle(): Promise<void> {
-    return this.deleting.settle();
+  /** Resolves once the deletions remove() left running in the background are done, and the layers published unsynced are synced. */
+  async settle(): Promise<void> {
+    await Promise.all([this.deleting.settle(), this.deferred.flush()]);
   }
 
   /** Kind and parent of one snapshot (null if absent), without listing all of them as stat() does. */

@@ -2,7 +2,8 @@
 // snapshot is made without fsyncs (its record's config.json is the commit point) and removed after
 // its record, so a crash can leave a snapshot no record owns (removed here) or, after a machine
 // crash, a record whose snapshot was lost (made again: the create had only just happened, so the
-// snapshot was still empty).
+// snapshot was still empty). Image layers dropped after a machine crash (deferred-sync.ts) are
+// made again for the containers on them.
 import * as fs from 'node:fs';
 import type { Logger } from 'pino';
 import type { ImageStore } from '../../image/index.js';
@@ -25,7 +26,14 @@ export async function reconcileSnapshots(store: ContainerStore<ContainerSpec, Co
     );
   }
   for (const rec of store.list()) {
-    if (await snaps.describe(rec.id)) continue;
+    if (await snaps.describe(rec.id)) {
+      // Layers published unsynced before a machine crash were dropped at open: its container's
+      // snapshot sits on them, so they are unpacked again (from their blobs) before it can start.
+      if (snaps.droppedLayers.length > 0) {
+        await images.ensureImageLayers(rec.config.Image).catch((err) => logger.error({ err, id: rec.id }, 'the image layers of a container cannot be made again'));
+      }
+      continue;
+    }
     try {
       const parent = await images.ensureImageLayers(rec.config.Image);
       await snaps.prepare(rec.id, parent as Digest | null, { durable: false });

@@ -83,19 +83,22 @@ export async function pullOne(store: ImageStore, t: PullTarget, s: PullSettings)
   const digestRef: Reference = { name: t.ref.name, domain: t.ref.domain, path: t.ref.path, digest: top.digest };
   const previous = tagRef ? safeResolve(store, familiarString(tagRef)) : safeResolve(store, familiarString(digestRef));
   const op = await store.beginOperation('pull');
-  try {
-    // Even a known image ID may come with other blobs (the same layers compressed differently).
-    await fetchLayers(store, t, s, manifest, config.rootfs.diff_ids, op);
-    for (const [digest, bytes] of [[id, configBytes], [fetched.digest, fetched.bytes]] as const) {
-      const existed = await store.content.has(digest);
-      await store.content.ingest(bytes, { digest });
-      op.blob(digest, !existed);
+  // The layers' deferred syncfs waits for the pull's end (its fsyncs would wait for that writeback).
+  await store.snapshots.holdingSyncs(async () => {
+    try {
+      // Even a known image ID may come with other blobs (the same layers compressed differently).
+      await fetchLayers(store, t, s, manifest, config.rootfs.diff_ids, op);
+      for (const [digest, bytes] of [[id, configBytes], [fetched.digest, fetched.bytes]] as const) {
+        const existed = await store.content.has(digest);
+        await store.content.ingest(bytes, { digest });
+        op.blob(digest, !existed);
+      }
+      await store.unpack(id, config, manifest); // every layer exists: records their sizes only
+      await store.register([{ id, manifestDigest: fetched.digest, tags: tagRef ? [tagRef, digestRef] : [digestRef] }]);
+    } finally {
+      await op.end();
     }
-    await store.unpack(id, config, manifest); // every layer exists: records their sizes only
-    await store.register([{ id, manifestDigest: fetched.digest, tags: tagRef ? [tagRef, digestRef] : [digestRef] }]);
-  } finally {
-    await op.end();
-  }
+  });
   if (s.records) {
     for (const l of manifest.layers) s.records.addSource(l.digest, t.source);
     s.records.addSource(manifest.config.digest, t.source);
@@ -178,10 +181,12 @@ async function fetchLayers(store: ImageStore, t: PullTarget, s: PullSettings, ma
         if (actual.digest !== diffIds[i]) throw new RegistryError(`layer ${desc.digest}: content does not match diff ID ${diffIds[i]} (got ${actual.digest})`);
         op.layer(chain, false);
       } else {
+        // Synced after the pull (deferSync): the blob is durable before the image is registered,
+        // and a layer a machine crash tore is unpacked again from it.
         const res = await store.snapshots.ensureLayer(chain, i ? chains[i - 1]! : null, (dir) => applyLayer(input, dir, {
-          inPlace: true, whiteouts: store.snapshots.whiteoutMode, expectDiffId: diffIds[i]!,
+          inPlace: true, whiteouts: store.snapshots.whiteoutMode, expectDiffId: diffIds[i]!, earlySync: false,
           ...(store.options.maxLayerBytes ? { maxBytes: store.options.maxLayerBytes } : {}),
-        }));
+        }), { deferSync: true });
         op.layer(chain, res.created);
       }
       progress[i]!.bytes('Extracting', desc.size, desc.size, true);

@@ -12,6 +12,8 @@ import { RegistryService } from '../../../src/registry/service.js';
 import type { ProgressMessage } from '../../../src/registry/client/progress.js';
 import { serveRegistry, type RunningRegistry } from '../../../src/registry/server/main.js';
 import { FIXTURES, skopeo } from './helpers.js';
+import { chainIdsOfConfig } from '../../../src/image/chain.js';
+import { UNSYNCED_MARKER } from '../../../src/storage/deferred-sync.js';
 
 let tmp: string;
 let reg: RunningRegistry;
@@ -194,3 +196,31 @@ test('HTTP_PROXY from the environment carries registry traffic (undici EnvHttpPr
 function withoutProxyVars(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(env).filter(([k]) => !/^(https?|no)_proxy$/i.test(k)));
 }
+
+test('pulled layers are synced after the pull; left unsynced by a machine crash, they are unpacked again from their blobs', async () => {
+  const root = path.join(tmp, 'deferred');
+  const ref = `${reg.address}/library/layers:1.0`;
+  const store = await ImageStore.open(root, { snapshotter: { driver: 'vfs' } });
+  await new RegistryService(store).pull({ reference: ref, progress: () => {} });
+  const chains = chainIdsOfConfig((await store.get(ref)).config);
+  assert.ok(chains.length > 1);
+  const dirOf = (c: string) => path.dirname(store.snapshots.layerDir(c as `sha256:${string}`));
+  const listing = (dir: string): string[] => fs.readdirSync(dir, { recursive: true, withFileTypes: true })
+    .map((e) => `${path.relative(dir, path.join(e.parentPath, e.name))}:${e.isFile() ? fs.readFileSync(path.join(e.parentPath, e.name)).toString('base64') : e.isDirectory() ? 'dir' : 'other'}`).sort();
+  const before = chains.map((c) => listing(store.snapshots.layerDir(c as `sha256:${string}`)));
+  // The machine crashed before the background sync and came back (another boot ID).
+  for (const c of chains) fs.writeFileSync(path.join(dirOf(c), UNSYNCED_MARKER), 'another-boot\n');
+  const after = await ImageStore.open(root, { snapshotter: { driver: 'vfs' } });
+  assert.deepEqual([...after.snapshots.droppedLayers].sort(), [...chains].sort());
+  assert.equal((await after.list()).length, 1, 'the image itself is still there');
+  await after.ensureImageLayers(ref);
+  assert.deepEqual(chains.map((c) => listing(after.snapshots.layerDir(c as `sha256:${string}`))), before);
+  for (const c of chains) assert.equal(fs.existsSync(path.join(dirOf(c), UNSYNCED_MARKER)), false, 'made again durably');
+
+  // Without a crash the markers go once synced (at the latest when the store settles).
+  const other = await ImageStore.open(path.join(tmp, 'deferred-2'), { snapshotter: { driver: 'vfs' } });
+  await new RegistryService(other).pull({ reference: ref, progress: () => {} });
+  await other.snapshots.settle();
+  for (const c of chains) assert.equal(fs.existsSync(path.join(path.dirname(other.snapshots.layerDir(c as `sha256:${string}`)), UNSYNCED_MARKER)), false);
+  assert.deepEqual((await ImageStore.open(path.join(tmp, 'deferred-2'), { snapshotter: { driver: 'vfs' } })).snapshots.droppedLayers, []);
+});
