@@ -1,11 +1,13 @@
-// The Engine API client the CLI is built on: HTTP/1.1 over a unix socket (or tcp). JSON calls go
-// straight over node:net (plain-request.ts); raw streams (logs, events, progress), uploads and
-// hijacked connections (attach, exec -it) use node:http, loaded on first use: most commands
-// never need it, and it costs ~10 ms of start-up.
+// The Engine API client the CLI is built on: HTTP/1.1 over a unix socket (or tcp). JSON calls,
+// waits and hijacked connections (attach, exec -it) go straight over libuv's pipe handle
+// (plain-request.ts, pipe-stream.ts; node:net for tcp); raw streams (logs, events, progress) and
+// uploads use node:http, loaded on first use: most commands never need it, and it costs ~10 ms
+// of start-up.
 import type * as http from 'node:http';
-import type { Socket } from 'node:net';
 import type { Readable } from 'node:stream';
-import { plainRequest } from './plain-request.js';
+import { pipeBindings, type PipeBindings } from './pipe-bindings.js';
+import { pipeRequest, readBody, type DuplexConnection } from './pipe-stream.js';
+import { plainRequest, requestBytes } from './plain-request.js';
 
 /** The API version the CLI speaks (Docker 20.10's, understood by every wharfd and dockerd). */
 export const CLIENT_API_VERSION = '1.41';
@@ -189,26 +191,55 @@ export class ApiClient {
     return this.call<T>('DELETE', path, { query }).then((r) => r.body);
   }
 
+  /** libuv's pipe bindings when the daemon is on a unix socket and they are offered (pipe-stream.ts). */
+  private pipe(): PipeBindings | null {
+    return this.address.socketPath ? pipeBindings() : null;
+  }
+
+  /**
+   * A request whose answer comes late (POST /containers/{id}/wait answers at the exit): resolves
+   * once the daemon answered (the wait is registered), with the JSON body to come.
+   */
+  async late<T>(method: string, path: string, opts: RequestOptions = {}): Promise<{ body: Promise<T>; cancel: () => void }> {
+    const b = this.pipe();
+    if (!b) {
+      const res = await this.stream(method, path, opts);
+      return { body: readAll(res).then((raw) => JSON.parse(raw.toString('utf8')) as T), cancel: () => res.destroy() };
+    }
+    const a = await this.reach(() => pipeRequest(b, this.address.socketPath!, requestBytes(this.address, method, this.fullPath(path, opts), this.headers(opts))), true);
+    if (a.status < 200 || a.status >= 300) throw new ApiError(a.status, errorMessage(a.status, await readBody(a)));
+    return { body: readBody(a).then((raw) => JSON.parse(raw.toString('utf8')) as T), cancel: () => a.stream.destroy() };
+  }
+
   /**
    * A hijacked connection (attach, exec start): sends "Upgrade: tcp" and resolves with the raw
-   * socket once the daemon answers 101 (or 200 for daemons that do not upgrade).
+   * connection once the daemon answers 101 (or 200 for daemons that do not upgrade).
    */
-  hijack(method: string, path: string, opts: RequestOptions = {}): Promise<{ socket: Socket; head: Buffer; headers: http.IncomingHttpHeaders }> {
+  hijack(method: string, path: string, opts: RequestOptions = {}): Promise<{ socket: DuplexConnection; head: Buffer }> {
     return this.reach(() => this.hijackOnce(method, path, opts), true);
   }
 
-  private async hijackOnce(method: string, path: string, opts: RequestOptions): Promise<{ socket: Socket; head: Buffer; headers: http.IncomingHttpHeaders }> {
+  private async hijackOnce(method: string, path: string, opts: RequestOptions): Promise<{ socket: DuplexConnection; head: Buffer }> {
+    const b = this.pipe();
+    if (b) {
+      const body = { ...opts, body: opts.body ?? {} };
+      const headers = { ...this.headers(body), Connection: 'Upgrade', Upgrade: 'tcp', ...opts.headers };
+      const request = requestBytes(this.address, method, this.fullPath(path, opts), headers, Buffer.from(JSON.stringify(body.body)));
+      const a = await pipeRequest(b, this.address.socketPath!, request);
+      if (a.status >= 300) throw new ApiError(a.status, errorMessage(a.status, await readBody(a)));
+      return { socket: a.stream, head: a.head };
+    }
     const h = await loadHttp();
     return new Promise((resolve, reject) => {
       const o = this.options(h, method, path, { ...opts, headers: { Connection: 'Upgrade', Upgrade: 'tcp', ...opts.headers } });
       o.agent = false;
       const req = h.request(o);
-      req.on('upgrade', (res, socket, head) => resolve({ socket, head, headers: res.headers }));
+      req.on('upgrade', (_res, socket, head) => resolve({ socket, head }));
       req.on('response', (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300) return void readAll(res).then((b) => reject(new ApiError(status, errorMessage(status, b))), reject);
         // A 200 without upgrade: the body is the stream.
-        resolve({ socket: res.socket, head: Buffer.alloc(0), headers: res.headers });
+        resolve({ socket: res.socket, head: Buffer.alloc(0) });
       });
       req.on('error', reject);
       this.send(req, opts.body ?? {});

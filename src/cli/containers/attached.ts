@@ -1,7 +1,6 @@
 // The attached part of run / start -a / attach: hijack the attach stream, register the wait,
 // start (when asked), forward the terminal size and signals, and return the exit code (or 0 when
 // the user detached with the detach keys).
-import type { IncomingMessage } from 'node:http';
 import { CliExit, type CliContext } from '../context.js';
 import { startSession } from '../tty/session.js';
 import { forwardResize, makeRaw } from '../tty/terminal.js';
@@ -30,12 +29,6 @@ function proxySignals(ctx: CliContext, id: string): () => void {
   return () => { for (const [sig, h] of handlers) process.off(sig, h); };
 }
 
-async function readJson<T>(res: IncomingMessage): Promise<T> {
-  const chunks: Buffer[] = [];
-  for await (const c of res) chunks.push(c as Buffer);
-  return JSON.parse(Buffer.concat(chunks).toString('utf8')) as T;
-}
-
 /** "the input device is not a TTY" when -t with stdin attached but stdin is not a terminal. */
 export function checkTty(ctx: CliContext, attachStdin: boolean, tty: boolean): void {
   if (attachStdin && tty && !ctx.stdin.isTTY) throw new CliExit(1, 'the input device is not a TTY');
@@ -46,8 +39,8 @@ export async function runAttached(ctx: CliContext, spec: AttachSpec, start?: () 
   const conn = await api.hijack('POST', `/containers/${spec.id}/attach`, {
     query: { stream: true, stdin: spec.stdin, stdout: spec.stdout, stderr: spec.stderr, detachKeys: spec.detachKeys },
   });
-  const waitRes = await api.stream('POST', `/containers/${spec.id}/wait`, { query: { condition: spec.condition || undefined } });
-  const waited = readJson<{ StatusCode: number; Error?: { Message?: string } | null }>(waitRes);
+  const waitReq = await api.late<{ StatusCode: number; Error?: { Message?: string } | null }>('POST', `/containers/${spec.id}/wait`, { query: { condition: spec.condition || undefined } });
+  const waited = waitReq.body;
   waited.catch(() => {});
   const restore = spec.tty && spec.stdin ? makeRaw(ctx.stdin) : () => {};
   const session = startSession(conn, {
@@ -62,7 +55,7 @@ export async function runAttached(ctx: CliContext, spec: AttachSpec, start?: () 
     stopSignals = spec.sigProxy && !spec.tty ? proxySignals(ctx, spec.id) : () => {};
     const first = await Promise.race([session.done, waited.then(() => null, () => null)]);
     if (first?.detached) {
-      waitRes.destroy();
+      waitReq.cancel();
       return 0;
     }
     const status = await waited;
@@ -75,6 +68,6 @@ export async function runAttached(ctx: CliContext, spec: AttachSpec, start?: () 
     stopSignals();
     restore();
     session.close();
-    waitRes.destroy();
+    waitReq.cancel();
   }
 }

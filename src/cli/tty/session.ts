@@ -1,8 +1,8 @@
 // One hijacked attach/exec connection wired to the local terminal: output copied (raw with a TTY,
 // demultiplexed without), stdin forwarded (detach keys watched with a TTY), half-close on EOF.
-import type { Socket } from 'node:net';
 import { DetachScanner, parseDetachKeys, DEFAULT_DETACH_KEYS } from '../../common/detach-keys.js';
 import { splitTo, StdDemuxer, type ByteSink } from './stdcopy.js';
+import type { DuplexConnection } from '../pipe-stream.js';
 
 export interface SessionOptions {
   tty: boolean;
@@ -21,7 +21,7 @@ export interface Session {
   close(): void;
 }
 
-export function startSession(conn: { socket: Socket; head: Buffer }, o: SessionOptions): Session {
+export function startSession(conn: { socket: DuplexConnection; head: Buffer }, o: SessionOptions): Session {
   const { socket } = conn;
   const demux = o.tty ? null : new StdDemuxer(splitTo(o.stdout, o.stderr));
   const write = (chunk: Buffer): void => {

@@ -1,4 +1,4 @@
-// JSON calls of the CLI over libuv's pipe handle or node:net (src/cli/plain-request.ts, unix-exchange.ts) against a node:http server on a
+// JSON calls of the CLI over libuv's pipe handle or node:net (src/cli/plain-request.ts, pipe-stream.ts) against a node:http server on a
 // temp unix socket: every answer shape the daemon gives (length, chunked, HEAD, 204, errors).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,7 +9,7 @@ import * as http from 'node:http';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { plainRequest, parseResponse } from '../../../src/cli/plain-request.js';
-import { pipeBindings } from '../../../src/cli/unix-exchange.js';
+import { pipeBindings } from '../../../src/cli/pipe-bindings.js';
 import { ApiClient, ApiError } from '../../../src/cli/client.js';
 
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'wharf-plain-'));
@@ -123,7 +123,7 @@ test('a path that is not a listening socket: ECONNREFUSED, as node:net says it',
 
 test('with --pending-deprecation the CLI uses node:net instead (no deprecation warning printed)', async () => {
   const script = `import { plainRequest } from ${JSON.stringify(new URL('../../../src/cli/plain-request.js', import.meta.url).href)};
-    import { pipeBindings } from ${JSON.stringify(new URL('../../../src/cli/unix-exchange.js', import.meta.url).href)};
+    import { pipeBindings } from ${JSON.stringify(new URL('../../../src/cli/pipe-bindings.js', import.meta.url).href)};
     const r = await plainRequest({ socketPath: process.argv[1] }, 'GET', '/length', {});
     process.stdout.write(JSON.stringify({ bindings: pipeBindings() !== null, body: r.body.toString() }));`;
   // Not spawnSync: this process's server has to answer the child.
