@@ -2,7 +2,8 @@
 // makes of it: container snapshots are made without fsyncs (the record's config.json commits a
 // create), a removal commits by renaming the record aside and deletes files in the background.
 // Simulated by killing wharfd with SIGKILL and editing its data root as a crash would leave it.
-// Also: an AutoRemove container's overlay is mounted volatile, and mounting it again (restart) works.
+// Also: an AutoRemove container's overlay is mounted volatile, and mounting it again (restart) works;
+// image layers a machine crash caught unsynced (storage/deferred-sync.ts) are made again at start.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import * as fs from 'node:fs';
@@ -79,4 +80,25 @@ test('an AutoRemove container (volatile overlay) can be mounted again: restart, 
   await until(async () => (await t.docker(['inspect', 'vol'])).code !== 0, 5000, 'AutoRemove after the exit');
   await until(() => !fs.existsSync(snapDir(id)), 3000, 'its snapshot to go');
   assert.deepEqual(leaks(t.dir, [id], [], false), []);
+});
+
+test('image layers left unsynced by a machine crash are dropped at start and made again from their blobs, under existing containers too', async () => {
+  const id = await t.ok(['create', '--name', 'on-layers', 'busybox', 'sh', '-c', 'echo still-here; ls /bin/busybox']);
+  await t.d.stop('SIGKILL');
+  // As a pull leaves its layers until the background sync, seen from the next boot.
+  const snapshots = path.join(root(), 'snapshots');
+  const layers = fs.readdirSync(snapshots).filter((n) => /^[0-9a-f]{64}$/.test(n));
+  assert.ok(layers.length > 0);
+  for (const l of layers) {
+    fs.writeFileSync(path.join(snapshots, l, 'unsynced'), 'an-earlier-boot\n');
+    fs.rmSync(path.join(snapshots, l, 'fs', 'bin'), { recursive: true, force: true }); // torn content
+  }
+  await t.restart();
+  for (const l of layers) {
+    assert.equal(fs.existsSync(path.join(snapshots, l, 'unsynced')), false, 'made again, durably');
+    assert.ok(fs.existsSync(path.join(snapshots, l, 'fs', 'bin')), 'content back');
+  }
+  assert.equal(await t.ok(['start', '-a', 'on-layers']), 'still-here\n/bin/busybox');
+  assert.equal(await t.ok(['run', '--rm', 'busybox', 'echo', 'new-container']), 'new-container');
+  await t.ok(['rm', id]);
 });
