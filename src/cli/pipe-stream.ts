@@ -23,18 +23,39 @@ export class PipeStream extends EventEmitter implements DuplexConnection {
   destroyed = false;
   private writing = 0;
   private ending = false;
+  /** What came while nobody listened for 'data' (null: the end), as a paused socket keeps it. */
+  private readonly queued: Array<Buffer | null> = [];
 
   private constructor(private readonly b: PipeBindings, private readonly pipe: PipeHandle, private readonly path: string) {
     super();
     pipe.onread = (buffer) => {
       const n = b.state[b.kReadBytesOrError]!;
       // The buffer is ours: libuv allocated it for this read.
-      if (n > 0 && buffer) this.emit('data', Buffer.from(buffer, b.state[b.kArrayBufferOffset]!, n));
+      if (n > 0 && buffer) this.deliver(Buffer.from(buffer, b.state[b.kArrayBufferOffset]!, n));
       else if (n === UV_EOF) {
         pipe.readStop();
-        this.emit('end');
+        this.deliver(null);
       } else if (n < 0) this.fail(uvError('read', n, path));
     };
+    // Handed over between owners (the head's reader, then the session): the next owner's
+    // listener gets what came meanwhile, once it is added.
+    this.on('newListener', (event: string) => {
+      if (event === 'data' && this.queued.length > 0) queueMicrotask(() => this.flushQueued());
+    });
+  }
+
+  private deliver(item: Buffer | null): void {
+    if (this.queued.length > 0 || this.listenerCount('data') === 0) this.queued.push(item);
+    else if (item) this.emit('data', item);
+    else this.emit('end');
+  }
+
+  private flushQueued(): void {
+    while (this.queued.length > 0 && this.listenerCount('data') > 0) {
+      const item = this.queued.shift()!;
+      if (item) this.emit('data', item);
+      else this.emit('end');
+    }
   }
 
   /** Connects; reading starts at once (listeners attached before the next I/O turn miss nothing). */

@@ -39,6 +39,12 @@ server.on('upgrade', (req, socket: Duplex) => {
     socket.write(`HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: ${msg.length}\r\n\r\n${msg}`);
     return;
   }
+  if (req.url?.startsWith('/v1.41/containers/early/')) {
+    // Output before the client listens (attach to a running container).
+    socket.write('HTTP/1.1 101 UPGRADED\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n');
+    setTimeout(() => socket.end('early output'), 10);
+    return;
+  }
   socket.write('HTTP/1.1 101 UPGRADED\r\nContent-Type: application/vnd.docker.raw-stream\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\nhello ');
   socket.on('data', (d: Buffer) => {
     socket.write(d.toString().toUpperCase());
@@ -89,4 +95,17 @@ test('bodies: by Content-Length, chunked over several reads, errors for nothing 
   assert.equal(body.length, 70_003);
   assert.equal(body.subarray(-3).toString(), 'end');
   await assert.rejects(pipeRequest(b, path.join(dir, 'none.sock'), ask('/')), { code: 'ENOENT' });
+});
+
+test('what comes before anyone listens is kept for the first listener, the end included', async () => {
+  const api = new ApiClient({ socketPath });
+  const conn = await api.hijack('POST', '/containers/early/attach');
+  await new Promise((r) => setTimeout(r, 100));
+  let got = conn.head.toString();
+  await new Promise<void>((ok) => {
+    conn.socket.on('data', (d: Buffer) => { got += d.toString(); });
+    conn.socket.on('end', ok);
+  });
+  conn.socket.destroy();
+  assert.equal(got, 'early output');
 });
