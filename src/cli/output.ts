@@ -3,6 +3,7 @@
 // real stream is created only when asked for (pipes, terminal sessions, window size); once it
 // exists everything goes through it, so output keeps its order.
 import { writeSync } from 'node:fs';
+import { quietBinding } from './pipe-bindings.js';
 
 export interface CliOutput {
   write(chunk: string | Uint8Array): boolean;
@@ -19,12 +20,8 @@ let ttyWrap: { isTTY(fd: number): boolean } | null | undefined;
 /** isatty(fd) without loading node:tty (which loads node:net). */
 function isatty(fd: number): boolean | undefined {
   if (ttyWrap === undefined) {
-    try {
-      const b = (process as unknown as { binding(name: string): { isTTY?: unknown } }).binding('tty_wrap');
-      ttyWrap = typeof b.isTTY === 'function' ? (b as { isTTY(fd: number): boolean }) : null;
-    } catch {
-      ttyWrap = null;
-    }
+    const b = quietBinding('tty_wrap');
+    ttyWrap = typeof b?.isTTY === 'function' ? (b as unknown as { isTTY(fd: number): boolean }) : null;
   }
   return ttyWrap ? ttyWrap.isTTY(fd) : undefined;
 }

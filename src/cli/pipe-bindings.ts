@@ -48,17 +48,26 @@ function pendingDeprecation(): boolean {
     /--pending-deprecation\b/.test(process.env.NODE_OPTIONS ?? '');
 }
 
+/** process.binding(name), or null where it is missing or would print a deprecation warning. */
+export function quietBinding(name: string): Record<string, unknown> | null {
+  if (pendingDeprecation()) return null;
+  try {
+    return (process as unknown as { binding(name: string): Record<string, unknown> }).binding(name);
+  } catch {
+    return null;
+  }
+}
+
 /** libuv's pipe and stream bindings, or null where they are not offered quietly (then use node:net). */
 export function pipeBindings(): PipeBindings | null {
   if (loaded !== undefined) return loaded;
   loaded = null;
-  if (pendingDeprecation()) return null;
   try {
-    const binding = (process as unknown as { binding(name: string): Record<string, unknown> }).binding;
-    const pipe = binding('pipe_wrap') as { Pipe: new (type: number) => PipeHandle; PipeConnectWrap: new () => ConnectReq; constants: { SOCKET: number } };
-    const stream = binding('stream_wrap') as {
+    const pipe = quietBinding('pipe_wrap') as { Pipe: new (type: number) => PipeHandle; PipeConnectWrap: new () => ConnectReq; constants: { SOCKET: number } };
+    const stream = quietBinding('stream_wrap') as {
       WriteWrap: new () => WriteReq; ShutdownWrap: new () => ShutdownReq; streamBaseState: Int32Array; kReadBytesOrError: number; kArrayBufferOffset: number; kLastWriteWasAsync: number;
-    };
+    } | null;
+    if (!pipe || !stream) return null;
     const { Pipe, PipeConnectWrap, constants } = pipe;
     const { WriteWrap, ShutdownWrap, streamBaseState, kReadBytesOrError, kArrayBufferOffset, kLastWriteWasAsync } = stream;
     if (typeof Pipe !== 'function' || typeof PipeConnectWrap !== 'function' || typeof WriteWrap !== 'function' || typeof ShutdownWrap !== 'function' || !(streamBaseState instanceof Int32Array) ||

@@ -57,3 +57,14 @@ test("the CLI's environment keeps the user's NODE_EXTRA_CA_CERTS, and only it", 
   // Unset for the user: unset for the CLI too (not set to empty).
   assert.deepEqual(await envOf({}), ['NODE_EXTRA_CA_CERTS', '_WHARF_NODE_EXTRA_CA_CERTS']);
 });
+
+test('with --pending-deprecation the bin prints no deprecation warning (it talks over node:net then) and runs as before', async () => {
+  for (const args of [['ps'], ['run', '--rm', 'busybox', 'echo', 'attached']]) {
+    const r = await wharfBin(args, { NODE_OPTIONS: '--pending-deprecation' });
+    assert.deepEqual([r.code, r.stderr], [0, ''], args.join(' '));
+    assert.match(r.stdout, args[0] === 'ps' ? /^CONTAINER ID\s+IMAGE/ : /^attached\n$/);
+  }
+  // What the check above guards against: process.binding warns under that flag.
+  const plain = await runProgram(process.execPath, ['--pending-deprecation', '-e', "process.binding('pipe_wrap')"], process.env);
+  assert.match(plain.stderr, /DEP0111/);
+});
