@@ -43,3 +43,34 @@ export function dechunk(data: Buffer, partial = false): Buffer | null {
   }
   return Buffer.concat(parts);
 }
+
+export interface AnswerHead {
+  status: number;
+  headers: Record<string, string>;
+  /** The bytes after the head. */
+  rest: Buffer;
+}
+
+/** The answer's head in `data`, past any 1xx answer but 101 (100 Continue); null while it is incomplete. */
+export function splitHead(data: Buffer): AnswerHead | null {
+  for (;;) {
+    const end = data.indexOf('\r\n\r\n');
+    if (end < 0) return null;
+    const head = parseHead(data.toString('latin1', 0, end));
+    data = data.subarray(end + 4);
+    if (head.status < 100 || head.status >= 200 || head.status === 101) return { ...head, rest: data };
+  }
+}
+
+/**
+ * The body in `data` (what followed the head) once it is complete: Content-Length bytes, a chunked
+ * body to its last chunk, or everything when the connection ended (`atEnd`); null while more is to
+ * come. `bodyless`: an answer to HEAD, which has none (nor have 204 and 304).
+ */
+export function answerBody(data: Buffer, head: { status: number; headers: Record<string, string> }, bodyless: boolean, atEnd: boolean): Buffer | null {
+  if (bodyless || head.status === 204 || head.status === 304) return Buffer.alloc(0);
+  if (/\bchunked\b/i.test(head.headers['transfer-encoding'] ?? '')) return dechunk(data, !atEnd);
+  const length = head.headers['content-length'];
+  if (length !== undefined && data.length >= Number(length)) return data.subarray(0, Number(length));
+  return atEnd ? data : null;
+}

@@ -3,7 +3,7 @@
 // and one HTTP request whose answer head is parsed before the rest is handed over (JSON calls,
 // waits that answer at exit, and hijacked attach/exec connections).
 import { EventEmitter } from 'node:events';
-import { dechunk, parseHead } from './http-answer.js';
+import { answerBody, splitHead } from './http-answer.js';
 import { uvError, type PipeBindings, type PipeHandle } from './pipe-bindings.js';
 
 const UV_EOF = -4095;
@@ -147,7 +147,7 @@ export interface PipeAnswer {
   stream: PipeStream;
 }
 
-/** Sends `request` on a new connection and resolves once the answer's head (after any 1xx but 101) is in. */
+/** Sends `request` on a new connection and resolves once the answer's head (see splitHead) is in. */
 export async function pipeRequest(b: PipeBindings, path: string, request: Uint8Array): Promise<PipeAnswer> {
   const stream = await PipeStream.connect(b, path);
   return new Promise((resolve, reject) => {
@@ -159,22 +159,17 @@ export async function pipeRequest(b: PipeBindings, path: string, request: Uint8A
     };
     const onData = (chunk: Buffer): void => {
       buf = buf.length ? Buffer.concat([buf, chunk]) : chunk;
-      for (;;) {
-        const end = buf.indexOf('\r\n\r\n');
-        if (end < 0) return;
-        let parsed;
-        try {
-          parsed = parseHead(buf.toString('latin1', 0, end));
-        } catch (err) {
-          stop();
-          stream.destroy();
-          return reject(err);
-        }
-        buf = buf.subarray(end + 4);
-        if (parsed.status >= 100 && parsed.status < 200 && parsed.status !== 101) continue; // 100 Continue
+      let head;
+      try {
+        head = splitHead(buf);
+      } catch (err) {
         stop();
-        return resolve({ ...parsed, head: buf, stream });
+        stream.destroy();
+        return reject(err);
       }
+      if (!head) return;
+      stop();
+      resolve({ status: head.status, headers: head.headers, head: head.rest, stream });
     };
     const onEnd = (): void => {
       stop();
@@ -192,10 +187,8 @@ export async function pipeRequest(b: PipeBindings, path: string, request: Uint8A
   });
 }
 
-/** The rest of an answer's body: Content-Length bytes, a chunked body to its last chunk, or all up to the end. */
+/** The rest of an answer's body (see answerBody); the connection is closed once it is in. */
 export function readBody(a: PipeAnswer): Promise<Buffer> {
-  const length = a.headers['content-length'] !== undefined ? Number(a.headers['content-length']) : undefined;
-  const chunked = /\bchunked\b/i.test(a.headers['transfer-encoding'] ?? '');
   return new Promise((resolve, reject) => {
     let data = a.head;
     let settled = false;
@@ -206,14 +199,10 @@ export function readBody(a: PipeAnswer): Promise<Buffer> {
       if (result instanceof Error) reject(result);
       else resolve(result);
     };
-    /** The whole body once it is in (or at the end: whatever came). */
     const check = (atEnd: boolean): void => {
       try {
-        if (chunked) {
-          const body = dechunk(data, !atEnd);
-          if (body) settle(body);
-        } else if (length !== undefined && data.length >= length) settle(data.subarray(0, length));
-        else if (atEnd) settle(data);
+        const body = answerBody(data, a, false, atEnd);
+        if (body) settle(body);
       } catch (err) {
         settle(err as Error);
       }

@@ -1,10 +1,9 @@
 // One HTTP/1.1 request with a whole-body answer (JSON calls: ps, images, create, rm, ...) straight
-// over libuv's pipe handle (pipe-stream.ts), or node:net for tcp. Loading and running node:http
-// costs ~10 ms of a ~90 ms `wharf ps`; streams,
-// uploads and hijacked connections still use node:http (client.ts), loaded when first needed.
+// over libuv's pipe handle (pipe-stream.ts), or node:net for tcp: loading node:net or node:http
+// costs ~10 ms each of a ~60 ms `wharf ps`.
 // The request says "Connection: close", so the answer ends where the connection does: no need to
 // trust Content-Length (absent for chunked answers, present without a body for HEAD).
-import { dechunk, parseHead } from './http-answer.js';
+import { answerBody, splitHead } from './http-answer.js';
 import { pipeBindings } from './pipe-bindings.js';
 import { unixExchange } from './pipe-stream.js';
 
@@ -23,19 +22,10 @@ export interface PlainResponse {
 
 /** Splits a complete HTTP/1.1 response (status line, headers, body up to the connection's end). */
 export function parseResponse(data: Buffer, method: string): PlainResponse {
-  let headEnd = data.indexOf('\r\n\r\n');
-  // 1xx answers (100 Continue) come before the real one.
-  while (headEnd >= 0 && /^HTTP\/1\.[01] 1\d\d /.test(data.toString('latin1', 0, 13))) {
-    data = data.subarray(headEnd + 4);
-    headEnd = data.indexOf('\r\n\r\n');
-  }
-  if (headEnd < 0) throw new Error('incomplete HTTP response from the daemon');
-  const { status, headers } = parseHead(data.toString('latin1', 0, headEnd));
-  let body = data.subarray(headEnd + 4);
-  if (method === 'HEAD' || status === 204 || status === 304) body = Buffer.alloc(0);
-  else if (/\bchunked\b/i.test(headers['transfer-encoding'] ?? '')) body = dechunk(body)!;
-  else if (headers['content-length'] !== undefined) body = body.subarray(0, Number(headers['content-length']));
-  return { status, headers, body: Buffer.from(body) };
+  const head = splitHead(data);
+  if (!head) throw new Error('incomplete HTTP response from the daemon');
+  const body = answerBody(head.rest, head, method === 'HEAD', true)!;
+  return { status: head.status, headers: head.headers, body: Buffer.from(body) };
 }
 
 /** The bytes of a request: head and body; "Connection: close" unless other headers say otherwise. */

@@ -103,6 +103,8 @@ export class Snapshotter {
   private readonly deferred: DeferredSync;
   /** Layers recover() dropped: published unsynced in an earlier boot, so maybe torn by a crash. */
   readonly droppedLayers: Digest[] = [];
+  /** Pulls running now (holdingSyncs): the deferred syncfs waits for them. */
+  private busyCount = 0;
   private lock: Promise<unknown> = Promise.resolve();
 
   private constructor(
@@ -116,8 +118,6 @@ export class Snapshotter {
     this.emptyDir = path.join(root, 'snapshots', '.empty');
     this.deferred = new DeferredSync(this.snapshotsDir, () => this.inflight.size > 0 || this.busyCount > 0);
   }
-
-  private busyCount = 0;
 
   /** Runs `fn` with the deferred syncs held back (a pull: its fsyncs would wait for the writeback). */
   async holdingSyncs<T>(fn: () => Promise<T>): Promise<T> {
